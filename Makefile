@@ -1,0 +1,74 @@
+# Sahayatri: `make run` starts everything, `make test` runs every check. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_PY := .venv-rasa/bin/python
+GATEWAY_PY := .venv-gateway/bin/python
+FLASK := .venv-gateway/bin/flask --app 'webhooks:create_app()'
+RUFF := .venv-gateway/bin/ruff
+LINT_PATHS := bot actions webhooks scripts tests bench
+
+.PHONY: help setup env train migrate run test lint format sms eval-lang eval-nlu content-check catalogue lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## create/refresh the two virtual environments from the lock files (idempotent)
+	@bash scripts/setup.sh
+
+env: setup ## create .env from .env.example and generate missing secrets
+	@$(GATEWAY_PY) scripts/ensure_env.py
+
+train: setup ## train the Rasa model if training data or config changed
+	@$(RASA_PY) scripts/train.py
+
+migrate: env ## apply database migrations
+	@$(FLASK) db upgrade
+
+run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C stops all)
+	@set -a; source .env; set +a; \
+	echo ""; \
+	echo "Sahayatri is starting (Rasa takes ~30 s to load the model):"; \
+	echo "  health:            http://$$HOST:$$PORT/readyz"; \
+	echo "  Twilio webhook:    $$PUBLIC_BASE_URL/webhooks/twilio/messages"; \
+	echo "  try SMS:           make sms TEXT=\"namaste\""; \
+	echo ""; \
+	exec .venv-gateway/bin/honcho start -f Procfile
+
+test: setup ## run every check: lint, content, unit, bot and end-to-end tests
+	@$(RUFF) check $(LINT_PATHS)
+	@$(RUFF) format --check $(LINT_PATHS)
+	@$(RASA_PY) -m scripts.content_check
+	@$(RASA_PY) -m pytest tests/bot tests/actions tests/bot_data
+	@$(GATEWAY_PY) -m pytest tests/gateway tests/e2e
+
+lint: setup ## ruff lint and format check
+	@$(RUFF) check $(LINT_PATHS) && $(RUFF) format --check $(LINT_PATHS)
+
+format: setup ## apply ruff fixes and formatting
+	@$(RUFF) check --fix $(LINT_PATHS); $(RUFF) format $(LINT_PATHS)
+
+FROM ?= +9779800000001
+TEXT ?= namaste
+sms: env ## send TEXT as a signed Twilio SMS to the running gateway, e.g. make sms TEXT="malai help chahiyo"
+	@$(FLASK) sms --from "$(FROM)" "$(TEXT)"
+
+eval-lang: setup ## language-form detection accuracy vs raw langdetect, and timing
+	@$(RASA_PY) -m bot.language.evaluate
+
+eval-nlu: setup ## train NLU on the training split, report per-form F1 on the held-out set
+	@$(RASA_PY) -m scripts.eval_nlu
+
+content-check: setup ## validate answer content, SMS budgets and training data
+	@$(RASA_PY) -m scripts.content_check
+
+catalogue: setup ## write the reviewers' content catalogue to docs/catalogue/
+	@$(RASA_PY) -m scripts.catalogue
+
+lock: setup ## re-pin requirements/*.lock from requirements/*.in
+	@for env in rasa gateway; do \
+	  .tools/bin/uv pip compile --quiet --python-version 3.10 --python-platform x86_64-manylinux_2_28 \
+	    requirements/$$env.in -o requirements/$$env.lock; done
+
+clean: ## remove environments, models and local state (keeps .env)
+	rm -rf .venv-rasa .venv-gateway .tools .stamps models/*.tar.gz var .pytest_cache .ruff_cache

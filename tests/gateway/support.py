@@ -1,0 +1,73 @@
+"""Helpers for the gateway's unit tests: a fake bot, settings, signed Twilio requests."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+
+from webhooks.cli import signed_twilio_request
+from webhooks.conversations.bot_client import BotUnavailable
+
+AUTH_TOKEN = "test-twilio-auth-token"
+PUBLIC_BASE_URL = "https://sahayatri.example.org"
+
+
+@dataclass
+class FakeBot:
+    """Stands in for Rasa in unit tests: records what it was sent, answers from a script."""
+
+    replies: list[str] = field(default_factory=lambda: ["bot reply"])
+    down: bool = False
+    received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+        if self.down:
+            raise BotUnavailable
+        self.received.append((conversation_id, text, metadata))
+        return list(self.replies)
+
+    def status(self) -> dict[str, Any]:
+        if self.down:
+            raise BotUnavailable
+        return {"model_file": "models/test.tar.gz"}
+
+
+def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INTERNAL_API_TOKEN": "test-internal-token",
+        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+        "RASA_URL": "http://127.0.0.1:9",  # discard port: nothing listens
+        "RASA_TIMEOUT_SECONDS": "1",
+        **extra,
+    }
+
+
+@dataclass
+class TwilioSender:
+    """Posts Twilio-shaped, correctly signed webhooks to the test client."""
+
+    client: FlaskClient
+    path: str = "/webhooks/twilio/messages"
+
+    def post(self, text: str, sender: str = "+9779800000001", **overrides: str) -> Any:
+        params, signature = signed_twilio_request(
+            AUTH_TOKEN, PUBLIC_BASE_URL, sender, text, "+15005550006"
+        )
+        if overrides:
+            params.update(overrides)
+            signature = sign(params, self.path)
+        return self.client.post(self.path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def sign(params: dict[str, str], path: str) -> str:
+    return RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + path, params)

@@ -1,0 +1,238 @@
+"""The Twilio webhook: signatures, validation, idempotency, keywords, fallbacks, privacy."""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.gateway.support import AUTH_TOKEN, PUBLIC_BASE_URL, TwilioSender, sign
+from webhooks.extensions import db
+from webhooks.models import Contact, Message, MessageStatus
+
+DEVANAGARI = range(0x0900, 0x0980)
+
+
+def replies(response) -> list[str]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    return [node.text or "" for node in root.iter("Message")]
+
+
+def is_devanagari(text: str) -> bool:
+    return any(ord(ch) in DEVANAGARI for ch in text)
+
+
+def test_signed_message_reaches_the_bot_and_replies_as_twiml(twilio: TwilioSender, fake_bot):
+    fake_bot.replies = ["Namaste! How can I help?", "Type MENU for topics."]
+    assert replies(twilio.post("hello")) == fake_bot.replies
+    [(conversation_id, text, metadata)] = fake_bot.received
+    assert text == "hello"
+    assert metadata["channel"] == "sms"
+    assert "9800000001" not in conversation_id and len(conversation_id) == 32
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Twilio-Signature": ""}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}],
+    ids=["missing", "empty", "wrong"],
+)
+def test_unsigned_or_badly_signed_requests_are_refused(client, fake_bot, headers):
+    form = {"MessageSid": "SM1", "From": "+9779800000001", "To": "+1500", "Body": "hi"}
+    response = client.post("/webhooks/twilio/messages", data=form, headers=headers)
+    assert response.status_code == 403
+    assert fake_bot.received == []
+
+
+def test_a_signature_for_another_url_is_refused(client, fake_bot):
+    from twilio.request_validator import RequestValidator
+
+    form = {"MessageSid": "SM1", "From": "+9779800000001", "To": "+1500", "Body": "hi"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + "/elsewhere", form)
+    response = client.post(
+        "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_a_tampered_body_is_refused(client, fake_bot):
+    form = {"MessageSid": "SM1", "From": "+9779800000001", "To": "+1500", "Body": "hi"}
+    signature = sign(form, "/webhooks/twilio/messages")
+    form["Body"] = "something else"
+    response = client.post(
+        "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_redelivery_of_the_same_message_sid_gives_one_bot_turn(twilio, fake_bot):
+    first = replies(twilio.post("hello", MessageSid="SM" + "a" * 32))
+    second = replies(twilio.post("hello", MessageSid="SM" + "a" * 32))
+    assert first == second == ["bot reply"]
+    assert len(fake_bot.received) == 1
+    assert db.session.scalar(select(db.func.count(Message.id)).filter_by(direction="in")) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("MessageSid", ""), ("From", ""), ("To", " "), ("Body", "")],
+)
+def test_empty_required_fields_are_a_clear_400(twilio, fake_bot, field, value):
+    response = twilio.post("hello", **{field: value})
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]
+    assert fake_bot.received == []
+
+
+def test_a_missing_body_field_is_a_400(client):
+    form = {"MessageSid": "SM1", "From": "+9779800000001", "To": "+1500"}
+    response = client.post(
+        "/webhooks/twilio/messages",
+        data=form,
+        headers={"X-Twilio-Signature": sign(form, "/webhooks/twilio/messages")},
+    )
+    assert response.status_code == 400
+    assert "Body" in response.get_json()["error"]
+
+
+def test_a_sender_that_is_not_a_phone_number_is_a_400(twilio):
+    response = twilio.post("hello", sender="not-a-number")
+    assert response.status_code == 400
+    assert "From" in response.get_json()["error"]
+
+
+def test_media_without_text_gets_a_polite_reply(twilio, fake_bot):
+    [reply] = replies(twilio.post("", NumMedia="1"))
+    assert "text" in reply.lower()
+    assert fake_bot.received == []
+
+
+def test_whatsapp_addresses_are_their_own_channel(twilio, fake_bot):
+    replies(twilio.post("hello", sender="whatsapp:+9779800000001"))
+    assert fake_bot.received[0][2]["channel"] == "whatsapp"
+    channels = set(db.session.scalars(select(Contact.channel)))
+    assert channels == {"whatsapp"}
+
+
+def test_an_oversized_message_is_kept_whole_and_answered_politely(twilio, fake_bot):
+    long_text = "मलाई सहयोग चाहियो " * 200  # > 1600 characters
+    [reply] = replies(twilio.post(long_text))
+    assert is_devanagari(reply)
+    assert "100" in reply
+    assert fake_bot.received == []
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert stored.body == long_text
+    assert stored.status == MessageStatus.UNANSWERED.value
+
+
+def test_stop_silences_everything_until_start(twilio, fake_bot):
+    [stopped] = replies(twilio.post("STOP"))
+    assert "START" in stopped
+    assert replies(twilio.post("hello again")) == []
+    assert fake_bot.received == []
+    [started] = replies(twilio.post("start"))
+    assert "MENU" in started
+    assert replies(twilio.post("hello")) == ["bot reply"]
+    stored = db.session.scalars(select(Message.body).filter_by(direction="in")).all()
+    assert "hello again" in stored  # nothing is lost, even when opted out
+
+
+@pytest.mark.parametrize("word", ["रोक", "roka", "Stop."])
+def test_stop_in_every_form(twilio, fake_bot, word):
+    replies(twilio.post(word))
+    assert db.session.scalar(select(Contact.opted_out)) is True
+
+
+def test_help_keyword_is_answered_before_the_bot(twilio, fake_bot):
+    [reply] = replies(twilio.post("HELP"))
+    assert "STOP" in reply and "100" in reply
+    assert fake_bot.received == []
+
+
+def test_a_question_containing_stop_is_not_a_keyword(twilio, fake_bot):
+    replies(twilio.post("my agent will not stop calling me"))
+    assert len(fake_bot.received) == 1
+    assert db.session.scalar(select(Contact.opted_out)) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expect_devanagari"),
+    [("नमस्ते, मलाई मद्दत चाहियो", True), ("hello, I need help with my visa", False)],
+)
+def test_when_the_bot_is_down_the_person_still_gets_a_safe_reply(
+    twilio, fake_bot, text, expect_devanagari
+):
+    fake_bot.down = True
+    [reply] = replies(twilio.post(text))
+    assert is_devanagari(reply) is expect_devanagari
+    assert "100" in reply and "1145" in reply
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert stored.status == MessageStatus.UNANSWERED.value
+    assert stored.body == text
+
+
+def test_the_phone_number_is_not_stored_in_clear(app, twilio, tmp_path: Path):
+    replies(twilio.post("hello", sender="+9779812345678"))
+    db.session.remove()
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("gateway.db*"))
+    assert b"hello" in raw  # the database really is this file
+    for form in (b"9812345678", b"+9779812345678", "9812345678".encode("utf-16-le")):
+        assert form not in raw
+    contact = db.session.scalar(select(Contact))
+    from webhooks.services import services
+
+    assert services().vault.decrypt(contact.address_encrypted) == "+9779812345678"
+
+
+def test_logs_carry_no_number_and_no_message_text(twilio, fake_bot, caplog):
+    caplog.set_level(logging.DEBUG)
+    replies(twilio.post("my secret question", sender="+9779812345678"))
+    fake_bot.down = True
+    replies(twilio.post("another secret", sender="+9779812345678"))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "conversation" in logged
+    for secret in ("9812345678", "secret question", "another secret"):
+        assert secret not in logged
+
+
+def test_outbound_replies_are_stored_with_their_sms_cost(twilio, fake_bot):
+    fake_bot.replies = ["नमस्ते! म सहयात्री हुँ।"]
+    replies(twilio.post("namaste"))
+    outbound = db.session.scalar(select(Message).filter_by(direction="out"))
+    assert outbound.sms_encoding == "UCS-2"
+    assert outbound.sms_segments == 1
+
+
+def test_each_contact_keeps_one_conversation_id(twilio, fake_bot):
+    replies(twilio.post("one"))
+    replies(twilio.post("two"))
+    replies(twilio.post("three", sender="+9779800000002"))
+    ids = [conversation_id for conversation_id, _, _ in fake_bot.received]
+    assert ids[0] == ids[1] != ids[2]
+
+
+def test_language_hint_follows_the_person_not_a_short_ok(twilio, fake_bot):
+    replies(twilio.post("मलाई विदेश जान श्रम स्वीकृति चाहिन्छ"))
+    replies(twilio.post("ok"))
+    assert [metadata["language_hint"] for _, _, metadata in fake_bot.received] == ["ne", "ne"]
+
+
+def test_an_unexpected_error_still_gives_a_safe_reply_and_keeps_the_message(
+    twilio, fake_bot, monkeypatch, caplog
+):
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("secret detail from the message")
+
+    monkeypatch.setattr(fake_bot, "send", explode)
+    [reply] = replies(twilio.post("hello"))
+    assert "100" in reply
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert stored.status == MessageStatus.UNANSWERED.value
+    assert "secret detail" not in caplog.text

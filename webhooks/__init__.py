@@ -1,0 +1,58 @@
+"""The Sahayatri gateway: the only public entry point, in front of Rasa and the action server."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webhooks.channels import CHANNEL_BLUEPRINTS
+from webhooks.cli import register_cli
+from webhooks.config import load_settings
+from webhooks.errors import register_error_handlers
+from webhooks.extensions import db, migrate
+from webhooks.health import health_blueprint
+from webhooks.services import init_services
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(load_settings(test_config))
+    database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if database_uri.startswith("sqlite:///") and database_uri != "sqlite:///:memory:":
+        os.makedirs(os.path.dirname(database_uri[len("sqlite:///") :]), exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    init_services(app)
+    register_error_handlers(app)
+    app.register_blueprint(health_blueprint)
+    for blueprint in CHANNEL_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_cli(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the gateway's worker threads read while one writes; enforce foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

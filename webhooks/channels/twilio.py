@@ -1,0 +1,95 @@
+"""Twilio SMS and WhatsApp: signed webhooks in, TwiML out.
+
+Twilio serves WhatsApp and SMS from numbers abroad; it has no two-way SMS inside Nepal (the
+Android gateway channel covers that). ``From`` is ``whatsapp:+977…`` for WhatsApp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import phonenumbers
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from webhooks.conversations.inbound import InboundMessage
+from webhooks.errors import bad_request
+from webhooks.services import services
+
+twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+
+WHATSAPP_PREFIX = "whatsapp:"
+REQUIRED_FIELDS = ("MessageSid", "From", "To")
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: the public URL, not whatever the proxy forwarded to us."""
+    if current_app.config["PROXY_COUNT"]:
+        return request.url  # ProxyFix has restored scheme and host
+    query = request.query_string.decode()
+    return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
+
+
+def validate_twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:
+    """403 unless X-Twilio-Signature matches. Only a test setting can turn this off."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config["TWILIO_VALIDATE_SIGNATURES"]:
+            validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not signature or not validator.validate(signed_url(), request.form, signature):
+                abort(403, description="invalid or missing X-Twilio-Signature")
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def parse_address(raw: str) -> tuple[str, str] | None:
+    """``(channel, E.164 number)`` from Twilio's ``From``; None if it is not a phone number."""
+    channel = "sms"
+    if raw.startswith(WHATSAPP_PREFIX):
+        channel, raw = "whatsapp", raw[len(WHATSAPP_PREFIX) :]
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return channel, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def twiml(replies: list[str]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return Response(str(response), mimetype="text/xml")
+
+
+@twilio_blueprint.post("/messages")
+@validate_twilio_request
+def inbound_message() -> Response:
+    form = request.form
+    missing = [name for name in REQUIRED_FIELDS if not form.get(name, "").strip()]
+    has_media = form.get("NumMedia", "0").strip() not in {"", "0"}
+    if "Body" not in form or (not form["Body"].strip() and not has_media):
+        missing.append("Body")
+    if missing:
+        return bad_request(f"missing or empty fields: {', '.join(missing)}")
+    parsed = parse_address(form["From"])
+    if parsed is None:
+        return bad_request("From is not a phone number")
+    channel, address = parsed
+    result = services().router.handle(
+        InboundMessage(
+            channel=channel,
+            address=address,
+            text=form["Body"],
+            external_id=form["MessageSid"],
+            has_media=has_media,
+        )
+    )
+    return twiml(result.replies)

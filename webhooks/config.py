@@ -1,0 +1,57 @@
+"""Gateway settings, read from the environment in one place.
+
+Nothing here has a secret default: ``scripts/ensure_env.py`` generates missing secrets into
+``.env`` on first run, and tests pass their own values to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DATABASE_URL = "sqlite:///" + os.path.join(REPO_ROOT, "var", "gateway.db")
+
+# (setting name, default, parser). A default of None means "required in production".
+_SETTINGS: tuple[tuple[str, Any, Any], ...] = (
+    ("SECRET_KEY", None, str),
+    ("INTERNAL_API_TOKEN", None, str),
+    ("DATA_ENCRYPTION_KEY", None, str),
+    ("TWILIO_AUTH_TOKEN", None, str),
+    ("TWILIO_ACCOUNT_SID", "", str),
+    ("TWILIO_VALIDATE_SIGNATURES", "true", lambda v: str(v).lower() not in {"0", "false", "no"}),
+    ("PUBLIC_BASE_URL", "http://127.0.0.1:8000", lambda v: str(v).rstrip("/")),
+    ("PROXY_COUNT", "0", int),
+    ("DATABASE_URL", DEFAULT_DATABASE_URL, str),
+    ("RASA_URL", "http://127.0.0.1:5005", lambda v: str(v).rstrip("/")),
+    ("RASA_API_TOKEN", "", str),
+    ("RASA_TIMEOUT_SECONDS", "6", float),
+    ("MAX_INBOUND_CHARS", "1600", int),
+)
+
+
+def _absolute_sqlite(url: str) -> str:
+    """Relative SQLite paths are relative to the repository (not Flask's instance folder)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not os.path.isabs(url[len(prefix) :]) and url != prefix:
+        return prefix + os.path.join(REPO_ROOT, url[len(prefix) :])
+    return url
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the gateway settings: ``overrides`` first, then the environment, then defaults."""
+    overrides = dict(overrides or {})
+    settings: dict[str, Any] = {}
+    for name, default, parse in _SETTINGS:
+        raw = overrides.pop(name, os.environ.get(name, default))
+        settings[name] = None if raw is None else parse(raw)
+    missing = [name for name, value in settings.items() if value is None]
+    if missing:
+        raise RuntimeError(
+            "missing settings: " + ", ".join(missing) + " (run `make run`, which writes them to "
+            ".env, or set them in the environment)"
+        )
+    settings["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(settings["DATABASE_URL"])
+    settings.update(overrides)  # test-only extras such as TESTING
+    return settings

@@ -1,0 +1,1 @@
+"""The channel-agnostic core: inbound messages in, replies out, whatever the channel."""

@@ -1,0 +1,62 @@
+"""Talks to Rasa's REST channel. Rasa only ever sees the opaque conversation id."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import requests
+
+log = logging.getLogger(__name__)
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class BotClient(Protocol):
+    """What the router needs from a bot (Rasa in production, a fake in unit tests)."""
+
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_seconds: float, api_token: str = "") -> None:
+        self._base_url = base_url
+        self._timeout = timeout_seconds
+        self._api_token = api_token
+        self._session = requests.Session()
+
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+        """Send one user message; return the bot's text replies in order."""
+        try:
+            response = self._session.post(
+                f"{self._base_url}/webhooks/rest/webhook",
+                json={"sender": conversation_id, "message": text, "metadata": metadata},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            payload = response.json()
+        except (requests.RequestException, ValueError) as error:
+            log.warning(
+                "bot unavailable for conversation %s: %s", conversation_id, type(error).__name__
+            )
+            raise BotUnavailable from error
+        if not isinstance(payload, list):
+            raise BotUnavailable("unexpected reply shape")
+        return [item["text"] for item in payload if isinstance(item, dict) and item.get("text")]
+
+    def status(self) -> dict[str, Any]:
+        """Rasa's /status (which model is loaded); raises BotUnavailable."""
+        try:
+            response = self._session.get(
+                f"{self._base_url}/status",
+                params={"token": self._api_token} if self._api_token else None,
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise BotUnavailable from error

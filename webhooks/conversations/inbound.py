@@ -1,0 +1,21 @@
+"""What every channel adapter hands to the router, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str  # "sms", "whatsapp", "web", "android_sms"
+    address: str  # the person's address on that channel (E.164 for phones); never logged
+    text: str
+    external_id: str | None = None  # the channel's message id, for idempotent redelivery
+    has_media: bool = False
+
+
+@dataclass(frozen=True)
+class RoutingResult:
+    conversation_id: str  # the opaque public id
+    replies: list[str] = field(default_factory=list)
+    duplicate: bool = False  # a redelivery: replies are the ones given the first time

@@ -1,0 +1,107 @@
+"""Decides where an inbound message goes and what the person gets back.
+
+Order matters: store first (nothing is lost), then redelivery, keywords and opt-out, then the
+bot. When the bot cannot be reached the person still gets a safe reply in their own script and
+the message is marked unanswered for review.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.language.detector import choose_form
+
+from webhooks.contact_vault import ContactVault
+from webhooks.conversations import store
+from webhooks.conversations.bot_client import BotClient, BotUnavailable
+from webhooks.conversations.inbound import InboundMessage, RoutingResult
+from webhooks.conversations.keywords import Keyword, match_keyword
+from webhooks.conversations.texts import text as gateway_text
+from webhooks.extensions import db
+from webhooks.models import Conversation, Message, MessageStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Router:
+    vault: ContactVault
+    bot: BotClient
+    max_inbound_chars: int
+
+    def handle(self, inbound: InboundMessage) -> RoutingResult:
+        if inbound.external_id:
+            earlier = store.find_by_external_id(inbound.channel, inbound.external_id)
+            if earlier is not None:
+                return self._redelivery(earlier)
+
+        contact = store.get_or_create_contact(self.vault, inbound.channel, inbound.address)
+        conversation = store.current_conversation(contact)
+        conversation.language = choose_form(conversation.language, inbound.text)
+        message = store.record_inbound(conversation, inbound.text, inbound.external_id)
+        if message is None:  # the same delivery is being handled concurrently
+            earlier = store.find_by_external_id(inbound.channel, inbound.external_id or "")
+            return self._redelivery(earlier) if earlier else RoutingResult(conversation.public_id)
+
+        try:
+            replies, status = self._route(inbound, conversation, message)
+        except Exception as error:
+            # The type only: an exception's message may quote what the person wrote.
+            log.error(
+                "conversation %s message %s: routing failed with %s",
+                conversation.public_id,
+                message.id,
+                type(error).__name__,
+            )
+            db.session.rollback()
+            replies = [gateway_text("bot_unavailable", conversation.language)]
+            status = MessageStatus.UNANSWERED
+        store.record_replies(message, replies, status)
+        log.info(
+            "conversation %s message %s: %s, %d repl%s",
+            conversation.public_id,
+            message.id,
+            status.value,
+            len(replies),
+            "y" if len(replies) == 1 else "ies",
+        )
+        return RoutingResult(conversation.public_id, replies)
+
+    def _route(
+        self, inbound: InboundMessage, conversation: Conversation, message: Message
+    ) -> tuple[list[str], MessageStatus]:
+        form = conversation.language
+        contact = conversation.contact
+        keyword = match_keyword(inbound.text)
+        if keyword is Keyword.STOP:
+            contact.opted_out = True
+            return [gateway_text("stopped", form)], MessageStatus.NOT_ROUTED
+        if keyword is Keyword.START:
+            contact.opted_out = False
+            return [gateway_text("started", form)], MessageStatus.NOT_ROUTED
+        if contact.opted_out:
+            return [], MessageStatus.NOT_ROUTED
+        if keyword is Keyword.HELP:
+            return [gateway_text("help_keyword", form)], MessageStatus.NOT_ROUTED
+        if not inbound.text.strip():
+            return [gateway_text("media_only", form)], MessageStatus.NOT_ROUTED
+        if len(inbound.text) > self.max_inbound_chars:
+            # Kept whole and marked for a person to read: a long message may be a plea for help.
+            return [gateway_text("too_long", form)], MessageStatus.UNANSWERED
+        try:
+            replies = self.bot.send(
+                conversation.public_id,
+                inbound.text,
+                {"channel": inbound.channel, "language_hint": form},
+            )
+        except BotUnavailable:
+            return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
+        return replies, MessageStatus.ANSWERED
+
+    @staticmethod
+    def _redelivery(earlier: Message) -> RoutingResult:
+        log.info(
+            "conversation %s message %s: redelivery", earlier.conversation.public_id, earlier.id
+        )
+        return RoutingResult(earlier.conversation.public_id, store.replies_to(earlier), True)

@@ -1,0 +1,98 @@
+"""Persistence for the router: contacts, conversations and messages.
+
+Writes commit as soon as they happen, so an inbound message is on disk before anything that
+might fail (the bot, the network) is tried. Nothing is ever lost to a crash later in a turn.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.sms_segments import count_segments
+from webhooks.contact_vault import ContactVault
+from webhooks.extensions import db
+from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
+
+
+def get_or_create_contact(vault: ContactVault, channel: str, address: str) -> Contact:
+    address_hash = vault.lookup_hash(channel, address)
+    query = select(Contact).filter_by(channel=channel, address_hash=address_hash)
+    contact = db.session.scalar(query)
+    if contact is not None:
+        return contact
+    contact = Contact(
+        channel=channel, address_hash=address_hash, address_encrypted=vault.encrypt(address)
+    )
+    db.session.add(contact)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent first message from the same person won the race
+        db.session.rollback()
+        contact = db.session.scalars(query).one()
+    return contact
+
+
+def current_conversation(contact: Contact) -> Conversation:
+    """The contact's conversation on its channel (one thread per contact for now)."""
+    conversation = db.session.scalar(
+        select(Conversation).filter_by(contact_id=contact.id).order_by(Conversation.id.desc())
+    )
+    if conversation is None:
+        conversation = Conversation(contact=contact, channel=contact.channel)
+        db.session.add(conversation)
+        db.session.commit()
+    return conversation
+
+
+def find_by_external_id(channel: str, external_id: str) -> Message | None:
+    return db.session.scalar(select(Message).filter_by(channel=channel, external_id=external_id))
+
+
+def replies_to(message: Message) -> list[str]:
+    rows = db.session.scalars(
+        select(Message).filter_by(reply_to_id=message.id).order_by(Message.id)
+    )
+    return [row.body for row in rows]
+
+
+def record_inbound(
+    conversation: Conversation, text: str, external_id: str | None
+) -> Message | None:
+    """Store an inbound message; None when the same external id was stored concurrently."""
+    message = Message(
+        conversation=conversation,
+        direction=Direction.INBOUND.value,
+        channel=conversation.channel,
+        external_id=external_id,
+        body=text,
+        status=MessageStatus.RECEIVED.value,
+    )
+    conversation.last_message_at = utcnow()
+    db.session.add(message)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return message
+
+
+def record_replies(inbound: Message, replies: list[str], status: MessageStatus) -> None:
+    """Store the outbound replies to ``inbound`` and its final status, in one transaction."""
+    for reply in replies:
+        cost = count_segments(reply)
+        db.session.add(
+            Message(
+                conversation_id=inbound.conversation_id,
+                direction=Direction.OUTBOUND.value,
+                channel=inbound.channel,
+                body=reply,
+                status=MessageStatus.REPLIED.value,
+                reply_to_id=inbound.id,
+                sms_encoding=cost.encoding,
+                sms_segments=cost.segments,
+            )
+        )
+    inbound.status = status.value
+    db.session.commit()
