@@ -16,7 +16,9 @@ from webhooks.config import load_settings
 from webhooks.errors import register_error_handlers
 from webhooks.extensions import db, migrate
 from webhooks.health import health_blueprint
+from webhooks.internal_api import internal_blueprint
 from webhooks.services import init_services
+from webhooks.worker import register_worker_cli
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -37,9 +39,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_services(app)
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
+    app.register_blueprint(internal_blueprint)
     for blueprint in CHANNEL_BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_cli(app)
+    register_worker_cli(app)
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)
     if not app.debug and not app.testing:

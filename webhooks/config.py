@@ -13,6 +13,11 @@ from typing import Any
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATABASE_URL = "sqlite:///" + os.path.join(REPO_ROOT, "var", "gateway.db")
 
+
+def _boolean(value: object) -> bool:
+    return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
+
+
 # (setting name, default, parser). A default of None means "required in production".
 _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("SECRET_KEY", None, str),
@@ -20,7 +25,7 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("DATA_ENCRYPTION_KEY", None, str),
     ("TWILIO_AUTH_TOKEN", None, str),
     ("TWILIO_ACCOUNT_SID", "", str),
-    ("TWILIO_VALIDATE_SIGNATURES", "true", lambda v: str(v).lower() not in {"0", "false", "no"}),
+    ("TWILIO_VALIDATE_SIGNATURES", "true", _boolean),
     ("PUBLIC_BASE_URL", "http://127.0.0.1:8000", lambda v: str(v).rstrip("/")),
     ("PROXY_COUNT", "0", int),
     ("DATABASE_URL", DEFAULT_DATABASE_URL, str),
@@ -28,6 +33,17 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("RASA_API_TOKEN", "", str),
     ("RASA_TIMEOUT_SECONDS", "6", float),
     ("MAX_INBOUND_CHARS", "1600", int),
+    # Outbound through Twilio (counsellor replies). Without an account SID nothing is sent:
+    # messages stay queued and visible in the console.
+    ("TWILIO_SMS_FROM", "", str),
+    ("TWILIO_WHATSAPP_FROM", "", str),
+    ("TWILIO_API_BASE_URL", "https://api.twilio.com", lambda v: str(v).rstrip("/")),
+    # Hand-off to counsellors
+    ("COUNSELLOR_SCHEDULE", os.path.join(REPO_ROOT, "data", "counsellor_schedule.yml"), str),
+    ("HANDOFF_AVERAGE_MINUTES", "8", int),
+    ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
+    ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS
+    ("SESSION_COOKIE_SECURE", "true", _boolean),
 )
 
 

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime, timezone
 from enum import Enum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webhooks.extensions import db
@@ -31,7 +32,25 @@ class MessageStatus(str, Enum):
     ANSWERED = "answered"  # inbound, the bot replied
     UNANSWERED = "unanswered"  # inbound, the bot could not be reached: review or retry
     NOT_ROUTED = "not_routed"  # inbound, kept but deliberately not sent to the bot
+    FOR_COUNSELLOR = "for_counsellor"  # inbound during a hand-off: counsellors read it
     REPLIED = "replied"  # outbound, given back in the webhook response
+    QUEUED = "queued"  # outbound, waiting to be sent through the channel's API
+    SENT = "sent"  # outbound, accepted by the provider
+    DELIVERED = "delivered"  # outbound, the provider confirmed delivery
+    FAILED = "failed"  # outbound, gave up (or refused, e.g. outside the WhatsApp window)
+
+
+class ConversationState(str, Enum):
+    """bot -> waiting -> with_counsellor -> (closed) bot."""
+
+    BOT = "bot"
+    WAITING = "waiting"
+    WITH_COUNSELLOR = "with_counsellor"
+
+
+class Role(str, Enum):
+    COUNSELLOR = "counsellor"
+    SUPERVISOR = "supervisor"
 
 
 class Contact(db.Model):
@@ -58,8 +77,10 @@ class Conversation(db.Model):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(20), default=ConversationState.BOT.value, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_inbound_at: Mapped[datetime | None]
 
     contact: Mapped[Contact] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -81,6 +102,100 @@ class Message(db.Model):
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     sms_encoding: Mapped[str | None] = mapped_column(String(8))
     sms_segments: Mapped[int | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # counsellor replies
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. Twilio SM…
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+
+
+class User(UserMixin, db.Model):
+    """A counsellor or supervisor account for the console."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default=Role.COUNSELLOR.value)
+    active: Mapped[bool] = mapped_column(default=True)
+    on_duty: Mapped[bool] = mapped_column(default=False)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
+        return self.active
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR.value
+
+
+class HandoffStatus(str, Enum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"  # the person went back to the bot before anyone claimed it
+
+
+class Handoff(db.Model):
+    """One escalation of a conversation to the human queue."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # asked | danger | bot_failed
+    priority: Mapped[str] = mapped_column(String(10))  # urgent | normal
+    language: Mapped[str | None] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default=HandoffStatus.WAITING.value, index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    reassured_at: Mapped[datetime | None]
+    on_call_notified_at: Mapped[datetime | None]
+
+    conversation: Mapped[Conversation] = relationship()
+    counsellor: Mapped[User | None] = relationship()
+
+
+class Note(db.Model):
+    """An internal note on a conversation; never sent to the person."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what to which conversation. Details never hold message text or numbers."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+    conversation: Mapped[Conversation | None] = relationship()

@@ -9,8 +9,13 @@ from flask import Flask, current_app
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations.bot_client import BotClient, RasaClient
 from webhooks.conversations.router import Router
+from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
+from webhooks.handoffs.schedule import Schedule
+from webhooks.outbound.delivery import Outbox
+from webhooks.outbound.senders import Sender, TwilioSender
 
 EXTENSION_KEY = "sahayatri"
+TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,22 @@ class Services:
     vault: ContactVault
     bot: BotClient
     router: Router
+    outbox: Outbox
+    schedule: Schedule
+    notifier: Notifier
+
+
+def twilio_sender(config: dict) -> TwilioSender | None:
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return None
+    return TwilioSender(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        sms_from=config["TWILIO_SMS_FROM"],
+        whatsapp_from=config["TWILIO_WHATSAPP_FROM"],
+        status_callback_url=config["PUBLIC_BASE_URL"] + TWILIO_STATUS_PATH,
+        api_base_url=config["TWILIO_API_BASE_URL"],
+    )
 
 
 def init_services(app: Flask, bot: BotClient | None = None) -> Services:
@@ -28,7 +49,16 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         bot = RasaClient(
             config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"], config["RASA_API_TOKEN"]
         )
-    built = Services(vault=vault, bot=bot, router=Router(vault, bot, config["MAX_INBOUND_CHARS"]))
+    twilio = twilio_sender(config)
+    senders: dict[str, Sender] = {"sms": twilio, "whatsapp": twilio} if twilio else {}
+    built = Services(
+        vault=vault,
+        bot=bot,
+        router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
+        outbox=Outbox(vault, senders),
+        schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
+        notifier=OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"]),
+    )
     app.extensions[EXTENSION_KEY] = built
     return built
 

@@ -48,6 +48,10 @@ def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
         "RASA_URL": "http://127.0.0.1:9",  # discard port: nothing listens
         "RASA_TIMEOUT_SECONDS": "1",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_SMS_FROM": "+15005550006",
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+15005550006",
+        "SESSION_COOKIE_SECURE": "false",
         **extra,
     }
 

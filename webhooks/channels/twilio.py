@@ -17,6 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
+from webhooks.outbound.delivery import record_provider_status
 from webhooks.services import services
 
 twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
@@ -93,3 +94,14 @@ def inbound_message() -> Response:
         )
     )
     return twiml(result.replies)
+
+
+@twilio_blueprint.post("/status")
+@validate_twilio_request
+def status_callback() -> Response | tuple[Response, int]:
+    """Delivery receipts for messages we sent through Twilio's REST API."""
+    sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
+    if not sid or not status:
+        return bad_request("missing or empty fields: MessageSid, MessageStatus")
+    known = record_provider_status(sid, status, request.form.get("ErrorCode"))
+    return Response(status=204 if known else 202)

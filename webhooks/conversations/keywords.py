@@ -38,6 +38,10 @@ _KEYWORDS: dict[Keyword, frozenset[str]] = {
 }
 
 
+# While waiting for a counsellor, these take the person back to the bot.
+CANCEL_WORDS = frozenset({"cancel", "bot", "रद्द", "रद्द गर", "बोट", "radda", "rad", "cancel gara"})
+
+
 def normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().strip(".!?।").strip().casefold()
 
@@ -48,3 +52,7 @@ def match_keyword(text: str) -> Keyword | None:
         if candidate in words:
             return keyword
     return None
+
+
+def is_cancel_request(text: str) -> bool:
+    return normalise(text) in CANCEL_WORDS

@@ -11,15 +11,15 @@ import logging
 from dataclasses import dataclass
 
 from bot.language.detector import choose_form
-
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations import store
 from webhooks.conversations.bot_client import BotClient, BotUnavailable
 from webhooks.conversations.inbound import InboundMessage, RoutingResult
-from webhooks.conversations.keywords import Keyword, match_keyword
+from webhooks.conversations.keywords import Keyword, is_cancel_request, match_keyword
 from webhooks.conversations.texts import text as gateway_text
 from webhooks.extensions import db
-from webhooks.models import Conversation, Message, MessageStatus
+from webhooks.handoffs import service as handoffs
+from webhooks.models import Conversation, ConversationState, Message, MessageStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Router:
         contact = store.get_or_create_contact(self.vault, inbound.channel, inbound.address)
         conversation = store.current_conversation(contact)
         conversation.language = choose_form(conversation.language, inbound.text)
+        conversation.last_inbound_at = utcnow()
         message = store.record_inbound(conversation, inbound.text, inbound.external_id)
         if message is None:  # the same delivery is being handled concurrently
             earlier = store.find_by_external_id(inbound.channel, inbound.external_id or "")
@@ -86,9 +87,38 @@ class Router:
             return [gateway_text("help_keyword", form)], MessageStatus.NOT_ROUTED
         if not inbound.text.strip():
             return [gateway_text("media_only", form)], MessageStatus.NOT_ROUTED
+        if conversation.state != ConversationState.BOT.value:
+            routed = self._to_counsellor(inbound, conversation, message)
+            if routed is not None:
+                return routed
         if len(inbound.text) > self.max_inbound_chars:
             # Kept whole and marked for a person to read: a long message may be a plea for help.
             return [gateway_text("too_long", form)], MessageStatus.UNANSWERED
+        return self._to_bot(inbound, conversation)
+
+    def _to_counsellor(
+        self, inbound: InboundMessage, conversation: Conversation, message: Message
+    ) -> tuple[list[str], MessageStatus] | None:
+        """During a hand-off the bot stays silent and counsellors read everything.
+
+        Returns None when the message should go to the bot after all: the person cancelled
+        waiting, or a counsellor closed the hand-off just as this message arrived.
+        """
+        waiting = conversation.state == ConversationState.WAITING.value
+        if waiting and is_cancel_request(inbound.text) and handoffs.cancel_waiting(conversation):
+            cancelled = gateway_text("handoff_cancelled", conversation.language)
+            return [cancelled], MessageStatus.NOT_ROUTED
+        message.status = MessageStatus.FOR_COUNSELLOR.value
+        db.session.commit()
+        db.session.refresh(conversation)
+        if conversation.state == ConversationState.BOT.value:  # closed meanwhile
+            return None
+        return [], MessageStatus.FOR_COUNSELLOR
+
+    def _to_bot(
+        self, inbound: InboundMessage, conversation: Conversation
+    ) -> tuple[list[str], MessageStatus]:
+        form = conversation.language
         try:
             replies = self.bot.send(
                 conversation.public_id,

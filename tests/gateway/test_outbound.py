@@ -1,0 +1,131 @@
+"""Counsellor replies through Twilio's REST API (a local fake), retries and receipts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.gateway.support import sign
+from webhooks.extensions import db
+from webhooks.models import Conversation, Message, MessageStatus, utcnow
+from webhooks.outbound.delivery import BACKOFF, OutsideWindowError
+from webhooks.services import services
+
+
+def conversation_from(twilio, sender: str = "+9779800000031") -> Conversation:
+    twilio.post("hello", sender=sender)
+    return db.session.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
+
+
+def test_a_reply_goes_out_through_twilio_to_the_person(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    message = services().outbox.queue(conversation, "नमस्ते, म परामर्शदाता हुँ।")
+    [sent] = fake_twilio.sent
+    assert sent["To"] == "+9779800000031"
+    assert sent["From"] == "+15005550006"
+    assert sent["Body"] == "नमस्ते, म परामर्शदाता हुँ।"
+    assert sent["StatusCallback"].endswith("/webhooks/twilio/status")
+    assert message.status == MessageStatus.SENT.value
+    assert message.provider_id == sent["sid"]
+    assert (message.sms_encoding, message.sms_segments) == ("UCS-2", 1)
+
+
+def test_whatsapp_replies_use_whatsapp_addresses(twilio, fake_twilio):
+    conversation = conversation_from(twilio, sender="whatsapp:+9779800000032")
+    services().outbox.queue(conversation, "hello")
+    assert fake_twilio.sent[0]["To"] == "whatsapp:+9779800000032"
+    assert fake_twilio.sent[0]["From"] == "whatsapp:+15005550006"
+
+
+def test_whatsapp_refuses_free_text_after_24_hours(twilio, fake_twilio):
+    conversation = conversation_from(twilio, sender="whatsapp:+9779800000033")
+    conversation.last_inbound_at = utcnow() - timedelta(hours=24, minutes=1)
+    db.session.commit()
+    with pytest.raises(OutsideWindowError, match="template"):
+        services().outbox.queue(conversation, "hello again")
+    assert fake_twilio.sent == []
+    assert db.session.scalar(select(Message).filter_by(body="hello again")) is None
+
+
+def test_sms_has_no_window(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    conversation.last_inbound_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    services().outbox.queue(conversation, "checking in")
+    assert len(fake_twilio.sent) == 1
+
+
+def test_a_provider_outage_is_retried_with_backoff_until_it_works(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    fake_twilio.fail_with = 503
+    message = services().outbox.queue(conversation, "are you safe?")
+    assert message.status == MessageStatus.QUEUED.value
+    assert message.attempts == 1 and "30001" in message.last_error
+    first_retry = message.next_attempt_at
+    assert first_retry - utcnow() <= BACKOFF[0]
+    assert services().outbox.retry_due(utcnow()) == 0  # not due yet
+    services().outbox.retry_due(first_retry)
+    assert message.attempts == 2 and message.next_attempt_at - first_retry >= BACKOFF[1] / 2
+    fake_twilio.fail_with = None
+    services().outbox.retry_due(message.next_attempt_at)
+    assert message.status == MessageStatus.SENT.value and message.last_error is None
+    assert [sent["Body"] for sent in fake_twilio.sent] == ["are you safe?"]
+
+
+def test_a_permanent_error_fails_at_once_and_is_visible(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    fake_twilio.fail_with = 400
+    message = services().outbox.queue(conversation, "hello")
+    assert message.status == MessageStatus.FAILED.value
+    assert message.last_error and message.next_attempt_at is None
+
+
+def test_retries_give_up_after_the_last_backoff(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    fake_twilio.fail_with = 500
+    message = services().outbox.queue(conversation, "hello")
+    for _ in BACKOFF:
+        services().outbox.retry_due(message.next_attempt_at)
+    assert message.status == MessageStatus.FAILED.value
+    assert message.attempts == len(BACKOFF) + 1
+
+
+def test_an_unreachable_provider_is_retryable(app, twilio):
+    app.config["TWILIO_API_BASE_URL"] = "http://127.0.0.1:9"
+    from webhooks.services import init_services
+
+    init_services(app, bot=services().bot)
+    message = services().outbox.queue(conversation_from(twilio), "hello")
+    assert message.status == MessageStatus.QUEUED.value
+    assert "unreachable" in message.last_error
+
+
+def status_post(client, form: dict[str, str], signed: bool = True):
+    headers = {"X-Twilio-Signature": sign(form, "/webhooks/twilio/status")} if signed else {}
+    return client.post("/webhooks/twilio/status", data=form, headers=headers)
+
+
+def test_status_callbacks_update_delivery_and_never_go_backwards(client, twilio, fake_twilio):
+    message = services().outbox.queue(conversation_from(twilio), "hello")
+    sid = message.provider_id
+    assert status_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+    assert status_post(client, {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204
+    db.session.refresh(message)
+    assert message.status == MessageStatus.DELIVERED.value
+
+
+def test_failed_delivery_receipts_are_shown(client, twilio, fake_twilio):
+    message = services().outbox.queue(conversation_from(twilio), "hello")
+    form = {"MessageSid": message.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30005"}
+    status_post(client, form)
+    db.session.refresh(message)
+    assert message.status == MessageStatus.FAILED.value and "30005" in message.last_error
+
+
+def test_status_callbacks_must_be_signed_and_complete(client):
+    form = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    assert status_post(client, form, signed=False).status_code == 403
+    assert status_post(client, {"MessageSid": "SM1"}).status_code == 400
+    assert status_post(client, form).status_code == 202  # unknown message: accepted, ignored

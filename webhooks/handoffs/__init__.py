@@ -1,0 +1,1 @@
+"""Escalation to human counsellors: the queue, its states, hours and notifications."""

@@ -1,0 +1,44 @@
+"""Tells the on-call counsellor about an urgent hand-off that arrives out of hours.
+
+Pluggable: anything with ``notify_urgent(handoff)``. The default sends an SMS through the
+configured sender to ON_CALL_NUMBER, and always writes an audit event and a log line (ids
+only), so a missing or failing notifier is visible to supervisors.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from webhooks.audit import audit
+from webhooks.conversations.texts import text as gateway_text
+from webhooks.extensions import db
+from webhooks.models import Handoff, utcnow
+from webhooks.outbound.senders import DeliveryError, Sender
+
+log = logging.getLogger(__name__)
+
+
+class Notifier(Protocol):
+    def notify_urgent(self, handoff: Handoff) -> None: ...
+
+
+class OnCallSmsNotifier:
+    def __init__(self, sender: Sender | None, on_call_number: str) -> None:
+        self._sender = sender
+        self._number = on_call_number
+
+    def notify_urgent(self, handoff: Handoff) -> None:
+        delivered = False
+        if self._sender is not None and self._number:
+            try:
+                self._sender.send("sms", self._number, gateway_text("on_call_alert", "en"))
+                delivered = True
+            except DeliveryError as error:
+                log.error("on-call alert for handoff %s failed: %s", handoff.id, error.reason)
+        else:
+            log.warning("urgent handoff %s out of hours: no on-call SMS configured", handoff.id)
+        handoff.on_call_notified_at = utcnow() if delivered else None
+        audit("on_call_notified" if delivered else "on_call_not_notified",
+              conversation=handoff.conversation, handoff=handoff.id)  # fmt: skip
+        db.session.commit()

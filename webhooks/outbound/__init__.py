@@ -1,0 +1,1 @@
+"""Messages we send through a channel's API (counsellor replies, reassurance, notifications)."""

@@ -1,0 +1,126 @@
+"""Queue, send and retry outbound messages; respect channel rules (WhatsApp's 24-hour window).
+
+Every outbound message is stored first (status queued), then handed to the channel's sender.
+A retryable failure schedules another attempt with exponential backoff; the worker
+(`flask worker`) sends what is due. A counsellor sees every state in the console.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.sms_segments import count_segments
+from webhooks.contact_vault import ContactVault
+from webhooks.extensions import db
+from webhooks.models import Conversation, Direction, Message, MessageStatus, User, utcnow
+from webhooks.outbound.senders import DeliveryError, Sender
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+           timedelta(minutes=30), timedelta(hours=2))  # fmt: skip
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+class OutsideWindowError(Exception):
+    """WhatsApp allows free-form replies only within 24 hours of the person's last message."""
+
+
+def whatsapp_window_open(conversation: Conversation, now: datetime) -> bool:
+    last = conversation.last_inbound_at
+    return last is not None and now - last < WHATSAPP_WINDOW
+
+
+@dataclass(frozen=True)
+class Outbox:
+    vault: ContactVault
+    senders: Mapping[str, Sender]  # channel -> sender; channels without one keep messages queued
+
+    def queue(self, conversation: Conversation, body: str, author: User | None = None) -> Message:
+        """Store an outbound message and try to send it now."""
+        now = utcnow()
+        if conversation.channel == "whatsapp" and not whatsapp_window_open(conversation, now):
+            raise OutsideWindowError(
+                "The person last wrote more than 24 hours ago: WhatsApp only allows an approved "
+                "template message now. Nothing was sent."
+            )
+        cost = count_segments(body)
+        message = Message(
+            conversation=conversation,
+            direction=Direction.OUTBOUND.value,
+            channel=conversation.channel,
+            body=body,
+            status=MessageStatus.QUEUED.value,
+            author_id=author.id if author else None,
+            sms_encoding=cost.encoding,
+            sms_segments=cost.segments,
+            next_attempt_at=now,
+        )
+        conversation.last_message_at = now
+        db.session.add(message)
+        db.session.commit()
+        self.attempt(message)
+        return message
+
+    def attempt(self, message: Message) -> None:
+        """One delivery attempt; on failure schedule the next or give up."""
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            return  # delivered by the channel itself (e.g. the web widget polls for it)
+        now = utcnow()
+        message.attempts += 1
+        try:
+            address = self.vault.decrypt(message.conversation.contact.address_encrypted)
+            message.provider_id = sender.send(message.channel, address, message.body)
+        except DeliveryError as error:
+            message.last_error = error.reason[:200]
+            if error.retryable and message.attempts <= len(BACKOFF):
+                message.next_attempt_at = now + BACKOFF[message.attempts - 1]
+            else:
+                message.status = MessageStatus.FAILED.value
+                message.next_attempt_at = None
+            log.warning("message %s attempt %d failed: %s", message.id, message.attempts,
+                        error.reason)  # fmt: skip
+        else:
+            message.status = MessageStatus.SENT.value
+            message.next_attempt_at = None
+            message.last_error = None
+        db.session.commit()
+
+    def retry_due(self, now: datetime | None = None) -> int:
+        """Attempt every queued message whose time has come; return how many were tried."""
+        due = db.session.scalars(
+            select(Message).where(
+                Message.status == MessageStatus.QUEUED.value,
+                Message.next_attempt_at <= (now or utcnow()),
+            )
+        ).all()
+        for message in due:
+            self.attempt(message)
+        return len(due)
+
+
+TWILIO_STATUS = {
+    "queued": MessageStatus.SENT, "sending": MessageStatus.SENT, "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED, "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.FAILED, "failed": MessageStatus.FAILED,
+}  # fmt: skip
+
+
+def record_provider_status(provider_id: str, provider_status: str, error_code: str | None) -> bool:
+    """Apply a delivery receipt; False if no message has that provider id."""
+    message = db.session.scalar(select(Message).filter_by(provider_id=provider_id))
+    status = TWILIO_STATUS.get(provider_status)
+    if message is None or status is None:
+        return False
+    if not (message.status == MessageStatus.DELIVERED.value and status is MessageStatus.SENT):
+        message.status = status.value  # receipts can arrive out of order: never go back
+    if status is MessageStatus.FAILED:
+        message.last_error = f"provider status {provider_status} {error_code or ''}".strip()
+    db.session.commit()
+    return True

@@ -1,0 +1,76 @@
+"""Channel senders: one call that hands a message to a provider, or says why it could not."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+TWILIO_API = "https://api.twilio.com"
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class Sender(Protocol):
+    def send(self, channel: str, address: str, body: str) -> str:
+        """Hand ``body`` to the provider for ``address``; return the provider's message id."""
+        ...
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Sends Twilio API calls to another base URL (a local fake of the API in tests)."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if url.startswith(TWILIO_API):
+            url = self._base_url + url[len(TWILIO_API) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioSender:
+    """SMS (from numbers abroad) and WhatsApp through Twilio's Messages API."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        sms_from: str,
+        whatsapp_from: str,
+        status_callback_url: str | None,
+        api_base_url: str = TWILIO_API,
+        timeout: float = 10,
+    ) -> None:
+        http_client = (
+            TwilioHttpClient(timeout=timeout)
+            if api_base_url == TWILIO_API
+            else _RebasedHttpClient(api_base_url, timeout)
+        )
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._from = {"sms": sms_from, "whatsapp": whatsapp_from}
+        self._status_callback = status_callback_url
+
+    def send(self, channel: str, address: str, body: str) -> str:
+        sender = self._from.get(channel)
+        if not sender:
+            raise DeliveryError(f"no Twilio sender configured for {channel}", retryable=False)
+        to = f"whatsapp:{address}" if channel == "whatsapp" else address
+        options = {"status_callback": self._status_callback} if self._status_callback else {}
+        try:
+            message = self._client.messages.create(to=to, from_=sender, body=body, **options)
+        except TwilioRestException as error:
+            # 4xx other than 429 will fail the same way again (bad number, blocked, …).
+            retryable = error.status >= 500 or error.status == 429
+            raise DeliveryError(f"Twilio error {error.code or error.status}", retryable) from error
+        except (TwilioException, OSError) as error:
+            raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
+        return message.sid
