@@ -55,8 +55,15 @@ def conversation_for(twilio: TwilioSender, sender: str = "+9779800000001") -> Co
 
 
 def open_via_api(client, conversation: Conversation, **fields):
-    body = {"conversation_id": conversation.public_id, "reason": "asked", "priority": "normal",
-            "language": "en", "channel": "sms", "summary": {"topics": ["fees"]}, **fields}  # fmt: skip
+    body = {
+        "conversation_id": conversation.public_id,
+        "reason": "asked",
+        "priority": "normal",
+        "language": "en",
+        "channel": "sms",
+        "summary": {"topics": ["fees"]},
+        **fields,
+    }
     return client.post("/internal/handoffs", json=body, headers=TOKEN)
 
 
@@ -80,8 +87,11 @@ def actions() -> list[str]:
 )
 def test_internal_api_needs_the_token(client, twilio, headers):
     conversation = conversation_for(twilio)
-    response = client.post("/internal/handoffs", json={"conversation_id": conversation.public_id,
-                                                       "reason": "asked"}, headers=headers)  # fmt: skip
+    response = client.post(
+        "/internal/handoffs",
+        json={"conversation_id": conversation.public_id, "reason": "asked"},
+        headers=headers,
+    )
     assert response.status_code == 401
     assert db.session.scalar(select(Handoff)) is None
 
