@@ -38,6 +38,14 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("TWILIO_SMS_FROM", "", str),
     ("TWILIO_WHATSAPP_FROM", "", str),
     ("TWILIO_API_BASE_URL", "https://api.twilio.com", lambda v: str(v).rstrip("/")),
+    # In-country SMS through SMS Gateway for Android (see README)
+    ("ANDROID_SMS_SIGNING_KEY", "", str),
+    ("ANDROID_SMS_SEND_URL", "", str),
+    ("ANDROID_SMS_USERNAME", "", str),
+    ("ANDROID_SMS_PASSWORD", "", str),
+    # The web chat widget
+    ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
+    ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
     # Hand-off to counsellors
     ("COUNSELLOR_SCHEDULE", os.path.join(REPO_ROOT, "data", "counsellor_schedule.yml"), str),
     ("HANDOFF_AVERAGE_MINUTES", "8", int),

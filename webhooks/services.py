@@ -12,7 +12,7 @@ from webhooks.conversations.router import Router
 from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
-from webhooks.outbound.senders import Sender, TwilioSender
+from webhooks.outbound.senders import AndroidSmsGatewaySender, Sender, TwilioSender
 
 EXTENSION_KEY = "sahayatri"
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
@@ -51,6 +51,12 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         )
     twilio = twilio_sender(config)
     senders: dict[str, Sender] = {"sms": twilio, "whatsapp": twilio} if twilio else {}
+    if config["ANDROID_SMS_SEND_URL"]:
+        senders["android_sms"] = AndroidSmsGatewaySender(
+            config["ANDROID_SMS_SEND_URL"],
+            config["ANDROID_SMS_USERNAME"],
+            config["ANDROID_SMS_PASSWORD"],
+        )
     built = Services(
         vault=vault,
         bot=bot,

@@ -21,7 +21,7 @@ def conversation_from(twilio, sender: str = "+9779800000031") -> Conversation:
 
 def test_a_reply_goes_out_through_twilio_to_the_person(twilio, fake_twilio):
     conversation = conversation_from(twilio)
-    message = services().outbox.queue(conversation, "नमस्ते, म परामर्शदाता हुँ।")
+    [message] = services().outbox.queue(conversation, "नमस्ते, म परामर्शदाता हुँ।")
     [sent] = fake_twilio.sent
     assert sent["To"] == "+9779800000031"
     assert sent["From"] == "+15005550006"
@@ -60,7 +60,7 @@ def test_sms_has_no_window(twilio, fake_twilio):
 def test_a_provider_outage_is_retried_with_backoff_until_it_works(twilio, fake_twilio):
     conversation = conversation_from(twilio)
     fake_twilio.fail_with = 503
-    message = services().outbox.queue(conversation, "are you safe?")
+    [message] = services().outbox.queue(conversation, "are you safe?")
     assert message.status == MessageStatus.QUEUED.value
     assert message.attempts == 1 and "30001" in message.last_error
     first_retry = message.next_attempt_at
@@ -77,7 +77,7 @@ def test_a_provider_outage_is_retried_with_backoff_until_it_works(twilio, fake_t
 def test_a_permanent_error_fails_at_once_and_is_visible(twilio, fake_twilio):
     conversation = conversation_from(twilio)
     fake_twilio.fail_with = 400
-    message = services().outbox.queue(conversation, "hello")
+    [message] = services().outbox.queue(conversation, "hello")
     assert message.status == MessageStatus.FAILED.value
     assert message.last_error and message.next_attempt_at is None
 
@@ -85,7 +85,7 @@ def test_a_permanent_error_fails_at_once_and_is_visible(twilio, fake_twilio):
 def test_retries_give_up_after_the_last_backoff(twilio, fake_twilio):
     conversation = conversation_from(twilio)
     fake_twilio.fail_with = 500
-    message = services().outbox.queue(conversation, "hello")
+    [message] = services().outbox.queue(conversation, "hello")
     for _ in BACKOFF:
         services().outbox.retry_due(message.next_attempt_at)
     assert message.status == MessageStatus.FAILED.value
@@ -97,7 +97,7 @@ def test_an_unreachable_provider_is_retryable(app, twilio):
     from webhooks.services import init_services
 
     init_services(app, bot=services().bot)
-    message = services().outbox.queue(conversation_from(twilio), "hello")
+    [message] = services().outbox.queue(conversation_from(twilio), "hello")
     assert message.status == MessageStatus.QUEUED.value
     assert "unreachable" in message.last_error
 
@@ -108,7 +108,7 @@ def status_post(client, form: dict[str, str], signed: bool = True):
 
 
 def test_status_callbacks_update_delivery_and_never_go_backwards(client, twilio, fake_twilio):
-    message = services().outbox.queue(conversation_from(twilio), "hello")
+    [message] = services().outbox.queue(conversation_from(twilio), "hello")
     sid = message.provider_id
     assert status_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
     assert status_post(client, {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204
@@ -117,7 +117,7 @@ def test_status_callbacks_update_delivery_and_never_go_backwards(client, twilio,
 
 
 def test_failed_delivery_receipts_are_shown(client, twilio, fake_twilio):
-    message = services().outbox.queue(conversation_from(twilio), "hello")
+    [message] = services().outbox.queue(conversation_from(twilio), "hello")
     form = {"MessageSid": message.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30005"}
     status_post(client, form)
     db.session.refresh(message)
@@ -129,3 +129,12 @@ def test_status_callbacks_must_be_signed_and_complete(client):
     assert status_post(client, form, signed=False).status_code == 403
     assert status_post(client, {"MessageSid": "SM1"}).status_code == 400
     assert status_post(client, form).status_code == 202  # unknown message: accepted, ignored
+
+
+def test_a_long_sms_reply_is_split_into_messages_that_fit(twilio, fake_twilio):
+    conversation = conversation_from(twilio)
+    long_reply = "Keep every receipt from the agency. " * 30  # ~1080 GSM-7 characters
+    messages = services().outbox.queue(conversation, long_reply)
+    assert len(messages) == 3
+    assert all(m.sms_segments <= 3 for m in messages)
+    assert [sent["Body"] for sent in fake_twilio.sent] == [m.body for m in messages]

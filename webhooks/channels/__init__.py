@@ -1,5 +1,7 @@
 """Channel adapters. Adding a channel is one module here plus its line in ``CHANNEL_BLUEPRINTS``."""
 
+from webhooks.channels.android_sms import android_sms_blueprint
 from webhooks.channels.twilio import twilio_blueprint
+from webhooks.channels.web import web_blueprint
 
-CHANNEL_BLUEPRINTS = (twilio_blueprint,)
+CHANNEL_BLUEPRINTS = (twilio_blueprint, android_sms_blueprint, web_blueprint)

@@ -17,10 +17,17 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
-from webhooks.outbound.delivery import record_provider_status
+from webhooks.models import MessageStatus
+from webhooks.outbound.delivery import record_delivery
 from webhooks.services import services
 
 twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+TWILIO_STATUS = {
+    "queued": MessageStatus.SENT, "sending": MessageStatus.SENT, "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED, "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.FAILED, "failed": MessageStatus.FAILED,
+}  # fmt: skip
+
 
 WHATSAPP_PREFIX = "whatsapp:"
 REQUIRED_FIELDS = ("MessageSid", "From", "To")
@@ -103,5 +110,9 @@ def status_callback() -> Response | tuple[Response, int]:
     sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
     if not sid or not status:
         return bad_request("missing or empty fields: MessageSid, MessageStatus")
-    known = record_provider_status(sid, status, request.form.get("ErrorCode"))
+    mapped = TWILIO_STATUS.get(status)
+    if mapped is None:
+        return Response(status=202)  # a status we do not track (e.g. "accepted")
+    error = f"Twilio status {status} {request.form.get('ErrorCode', '')}".strip()
+    known = record_delivery(sid, mapped, error)
     return Response(status=204 if known else 202)

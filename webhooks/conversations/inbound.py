@@ -12,10 +12,15 @@ class InboundMessage:
     text: str
     external_id: str | None = None  # the channel's message id, for idempotent redelivery
     has_media: bool = False
+    # True when replies go back in the webhook response (Twilio TwiML, the web API); False
+    # when they must be sent through the channel's API afterwards (the Android SMS gateway).
+    replies_in_band: bool = True
+    language_override: str | None = None  # an explicit choice (the web widget's toggle)
 
 
 @dataclass(frozen=True)
 class RoutingResult:
     conversation_id: str  # the opaque public id
     replies: list[str] = field(default_factory=list)
+    reply_ids: list[int] = field(default_factory=list)
     duplicate: bool = False  # a redelivery: replies are the ones given the first time

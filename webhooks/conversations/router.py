@@ -38,7 +38,9 @@ class Router:
 
         contact = store.get_or_create_contact(self.vault, inbound.channel, inbound.address)
         conversation = store.current_conversation(contact)
-        conversation.language = choose_form(conversation.language, inbound.text)
+        conversation.language = inbound.language_override or choose_form(
+            conversation.language, inbound.text
+        )
         conversation.last_inbound_at = utcnow()
         message = store.record_inbound(conversation, inbound.text, inbound.external_id)
         if message is None:  # the same delivery is being handled concurrently
@@ -58,7 +60,7 @@ class Router:
             db.session.rollback()
             replies = [gateway_text("bot_unavailable", conversation.language)]
             status = MessageStatus.UNANSWERED
-        store.record_replies(message, replies, status)
+        stored = store.record_replies(message, replies, status, inbound.replies_in_band)
         log.info(
             "conversation %s message %s: %s, %d repl%s",
             conversation.public_id,
@@ -67,7 +69,7 @@ class Router:
             len(replies),
             "y" if len(replies) == 1 else "ies",
         )
-        return RoutingResult(conversation.public_id, replies)
+        return RoutingResult(conversation.public_id, replies, [reply.id for reply in stored])
 
     def _route(
         self, inbound: InboundMessage, conversation: Conversation, message: Message
@@ -123,7 +125,11 @@ class Router:
             replies = self.bot.send(
                 conversation.public_id,
                 inbound.text,
-                {"channel": inbound.channel, "language_hint": form},
+                {
+                    "channel": inbound.channel,
+                    "language_hint": form,
+                    "language_override": inbound.language_override,
+                },
             )
         except BotUnavailable:
             return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
@@ -134,4 +140,10 @@ class Router:
         log.info(
             "conversation %s message %s: redelivery", earlier.conversation.public_id, earlier.id
         )
-        return RoutingResult(earlier.conversation.public_id, store.replies_to(earlier), True)
+        replies = store.replies_to(earlier)
+        return RoutingResult(
+            earlier.conversation.public_id,
+            [reply.body for reply in replies],
+            [reply.id for reply in replies],
+            duplicate=True,
+        )

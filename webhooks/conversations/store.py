@@ -49,11 +49,10 @@ def find_by_external_id(channel: str, external_id: str) -> Message | None:
     return db.session.scalar(select(Message).filter_by(channel=channel, external_id=external_id))
 
 
-def replies_to(message: Message) -> list[str]:
-    rows = db.session.scalars(
-        select(Message).filter_by(reply_to_id=message.id).order_by(Message.id)
+def replies_to(message: Message) -> list[Message]:
+    return list(
+        db.session.scalars(select(Message).filter_by(reply_to_id=message.id).order_by(Message.id))
     )
-    return [row.body for row in rows]
 
 
 def record_inbound(
@@ -78,21 +77,31 @@ def record_inbound(
     return message
 
 
-def record_replies(inbound: Message, replies: list[str], status: MessageStatus) -> None:
-    """Store the outbound replies to ``inbound`` and its final status, in one transaction."""
+def record_replies(
+    inbound: Message, replies: list[str], status: MessageStatus, in_band: bool
+) -> list[Message]:
+    """Store the replies to ``inbound`` and its final status, in one transaction.
+
+    Replies given in the webhook response are stored as ``replied``; the others as ``queued``
+    for the outbox to send.
+    """
+    now = utcnow()
+    stored = []
     for reply in replies:
         cost = count_segments(reply)
-        db.session.add(
-            Message(
-                conversation_id=inbound.conversation_id,
-                direction=Direction.OUTBOUND.value,
-                channel=inbound.channel,
-                body=reply,
-                status=MessageStatus.REPLIED.value,
-                reply_to_id=inbound.id,
-                sms_encoding=cost.encoding,
-                sms_segments=cost.segments,
-            )
+        message = Message(
+            conversation_id=inbound.conversation_id,
+            direction=Direction.OUTBOUND.value,
+            channel=inbound.channel,
+            body=reply,
+            status=(MessageStatus.REPLIED if in_band else MessageStatus.QUEUED).value,
+            next_attempt_at=None if in_band else now,
+            reply_to_id=inbound.id,
+            sms_encoding=cost.encoding,
+            sms_segments=cost.segments,
         )
+        db.session.add(message)
+        stored.append(message)
     inbound.status = status.value
     db.session.commit()
+    return stored

@@ -32,7 +32,10 @@ class OnCallSmsNotifier:
         delivered = False
         if self._sender is not None and self._number:
             try:
-                self._sender.send("sms", self._number, gateway_text("on_call_alert", "en"))
+                self._sender.send(
+                    "sms", self._number, gateway_text("on_call_alert", "en"),
+                    reference=f"on-call-{handoff.id}",
+                )  # fmt: skip
                 delivered = True
             except DeliveryError as error:
                 log.error("on-call alert for handoff %s failed: %s", handoff.id, error.reason)

@@ -19,6 +19,7 @@ from webhooks.contact_vault import ContactVault
 from webhooks.extensions import db
 from webhooks.models import Conversation, Direction, Message, MessageStatus, User, utcnow
 from webhooks.outbound.senders import DeliveryError, Sender
+from webhooks.outbound.splitting import split_for_sms
 
 log = logging.getLogger(__name__)
 
@@ -36,36 +37,49 @@ def whatsapp_window_open(conversation: Conversation, now: datetime) -> bool:
     return last is not None and now - last < WHATSAPP_WINDOW
 
 
+# A longer SMS is split into several messages of at most this many segments each.
+SMS_MAX_SEGMENTS = {"sms": 3, "android_sms": 3}
+
+
 @dataclass(frozen=True)
 class Outbox:
     vault: ContactVault
     senders: Mapping[str, Sender]  # channel -> sender; channels without one keep messages queued
 
-    def queue(self, conversation: Conversation, body: str, author: User | None = None) -> Message:
-        """Store an outbound message and try to send it now."""
+    def queue(
+        self, conversation: Conversation, body: str, author: User | None = None
+    ) -> list[Message]:
+        """Store an outbound message (split for SMS if long) and try to send it now."""
         now = utcnow()
         if conversation.channel == "whatsapp" and not whatsapp_window_open(conversation, now):
             raise OutsideWindowError(
                 "The person last wrote more than 24 hours ago: WhatsApp only allows an approved "
                 "template message now. Nothing was sent."
             )
-        cost = count_segments(body)
-        message = Message(
-            conversation=conversation,
-            direction=Direction.OUTBOUND.value,
-            channel=conversation.channel,
-            body=body,
-            status=MessageStatus.QUEUED.value,
-            author_id=author.id if author else None,
-            sms_encoding=cost.encoding,
-            sms_segments=cost.segments,
-            next_attempt_at=now,
-        )
+        max_segments = SMS_MAX_SEGMENTS.get(conversation.channel)
+        parts = split_for_sms(body, max_segments) if max_segments else [body.strip()]
+        messages = []
+        for part in parts:
+            cost = count_segments(part)
+            messages.append(
+                Message(
+                    conversation=conversation,
+                    direction=Direction.OUTBOUND.value,
+                    channel=conversation.channel,
+                    body=part,
+                    status=MessageStatus.QUEUED.value,
+                    author_id=author.id if author else None,
+                    sms_encoding=cost.encoding,
+                    sms_segments=cost.segments,
+                    next_attempt_at=now,
+                )
+            )
         conversation.last_message_at = now
-        db.session.add(message)
+        db.session.add_all(messages)
         db.session.commit()
-        self.attempt(message)
-        return message
+        for message in messages:
+            self.attempt(message)
+        return messages
 
     def attempt(self, message: Message) -> None:
         """One delivery attempt; on failure schedule the next or give up."""
@@ -76,7 +90,9 @@ class Outbox:
         message.attempts += 1
         try:
             address = self.vault.decrypt(message.conversation.contact.address_encrypted)
-            message.provider_id = sender.send(message.channel, address, message.body)
+            message.provider_id = sender.send(
+                message.channel, address, message.body, reference=f"sahayatri-{message.id}"
+            )
         except DeliveryError as error:
             message.last_error = error.reason[:200]
             if error.retryable and message.attempts <= len(BACKOFF):
@@ -105,22 +121,14 @@ class Outbox:
         return len(due)
 
 
-TWILIO_STATUS = {
-    "queued": MessageStatus.SENT, "sending": MessageStatus.SENT, "sent": MessageStatus.SENT,
-    "delivered": MessageStatus.DELIVERED, "read": MessageStatus.DELIVERED,
-    "undelivered": MessageStatus.FAILED, "failed": MessageStatus.FAILED,
-}  # fmt: skip
-
-
-def record_provider_status(provider_id: str, provider_status: str, error_code: str | None) -> bool:
+def record_delivery(provider_id: str, status: MessageStatus, error: str | None = None) -> bool:
     """Apply a delivery receipt; False if no message has that provider id."""
     message = db.session.scalar(select(Message).filter_by(provider_id=provider_id))
-    status = TWILIO_STATUS.get(provider_status)
-    if message is None or status is None:
+    if message is None:
         return False
     if not (message.status == MessageStatus.DELIVERED.value and status is MessageStatus.SENT):
         message.status = status.value  # receipts can arrive out of order: never go back
     if status is MessageStatus.FAILED:
-        message.last_error = f"provider status {provider_status} {error_code or ''}".strip()
+        message.last_error = (error or "delivery failed")[:200]
     db.session.commit()
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -19,8 +20,12 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
-    def send(self, channel: str, address: str, body: str) -> str:
-        """Hand ``body`` to the provider for ``address``; return the provider's message id."""
+    def send(self, channel: str, address: str, body: str, reference: str) -> str:
+        """Hand ``body`` to the provider for ``address``; return the provider's message id.
+
+        ``reference`` is our id for the message, the same on every retry, so a provider that
+        supports it can drop duplicates.
+        """
         ...
 
 
@@ -59,7 +64,7 @@ class TwilioSender:
         self._from = {"sms": sms_from, "whatsapp": whatsapp_from}
         self._status_callback = status_callback_url
 
-    def send(self, channel: str, address: str, body: str) -> str:
+    def send(self, channel: str, address: str, body: str, reference: str) -> str:
         sender = self._from.get(channel)
         if not sender:
             raise DeliveryError(f"no Twilio sender configured for {channel}", retryable=False)
@@ -74,3 +79,40 @@ class TwilioSender:
         except (TwilioException, OSError) as error:
             raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
         return message.sid
+
+
+class AndroidSmsGatewaySender:
+    """In-country SMS through an Android phone running SMS Gateway for Android.
+
+    ``send_url`` is the app's message endpoint: ``http://<phone>:8080/message`` in local mode,
+    or ``https://<server>/3rdparty/v1/messages`` in cloud/private mode. The phone splits long
+    texts into a multipart SMS itself.
+    """
+
+    def __init__(self, send_url: str, username: str, password: str, timeout: float = 10) -> None:
+        self._url = send_url
+        self._auth = (username, password)
+        self._timeout = timeout
+
+    def send(self, channel: str, address: str, body: str, reference: str) -> str:
+        payload = {
+            "id": reference,  # the app drops a second message with the same id
+            "textMessage": {"text": body},
+            "phoneNumbers": [address],
+            "withDeliveryReport": True,
+        }
+        try:
+            response = requests.post(
+                self._url, json=payload, auth=self._auth, timeout=self._timeout
+            )
+        except requests.RequestException as error:
+            raise DeliveryError(
+                f"SMS gateway unreachable ({type(error).__name__})", True
+            ) from error
+        if response.status_code >= 400:
+            retryable = response.status_code >= 500 or response.status_code == 429
+            raise DeliveryError(f"SMS gateway error {response.status_code}", retryable)
+        try:
+            return str(response.json().get("id") or reference)
+        except ValueError:
+            return reference

@@ -1,0 +1,124 @@
+"""The web widget's chat API: sessions, routing, polling counsellor replies, limits, CORS."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from webhooks.extensions import db
+from webhooks.models import Contact, Conversation, Message, MessageStatus, User
+from webhooks.services import services
+
+
+def start(client) -> dict[str, str]:
+    response = client.post("/api/chat/session")
+    assert response.status_code == 201
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def say(client, headers, text, language=None):
+    return client.post("/api/chat/messages", json={"text": text, "language": language},
+                       headers=headers)  # fmt: skip
+
+
+def test_a_session_chats_with_the_bot(client, fake_bot):
+    headers = start(client)
+    fake_bot.replies = ["Namaste!", "Type MENU."]
+    body = say(client, headers, "hello").get_json()
+    assert [m["text"] for m in body["messages"]] == ["Namaste!", "Type MENU."]
+    assert all(m["from"] == "bot" and m["id"] for m in body["messages"])
+    assert body["state"] == "bot"
+    assert fake_bot.received[0][2]["channel"] == "web"
+
+
+def test_the_token_is_stored_only_hashed_and_encrypted(client):
+    headers = start(client)
+    token = headers["Authorization"].split()[1]
+    contact = db.session.scalar(select(Contact))
+    assert token not in (contact.address_hash, contact.address_encrypted)
+    assert services().vault.decrypt(contact.address_encrypted) == token
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer nope", "Basic abc"])
+def test_unknown_sessions_are_401(client, header):
+    headers = {"Authorization": header} if header else {}
+    assert say(client, headers, "hi").status_code == 401
+    assert client.get("/api/chat/messages", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"text": ""}, {"text": "   "}, {"text": 5}, {}, {"text": "hi", "language": "fr"}, []],
+)
+def test_bad_messages_are_a_clear_400(client, payload):
+    response = client.post("/api/chat/messages", json=payload, headers=start(client))
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+
+
+def test_the_language_toggle_wins_and_reaches_the_bot(client, fake_bot):
+    headers = start(client)
+    say(client, headers, "hello", language="ne-Latn")
+    assert fake_bot.received[0][2]["language_override"] == "ne-Latn"
+    assert db.session.scalar(select(Conversation.language)) == "ne-Latn"
+
+
+def test_counsellor_replies_arrive_by_polling_once(client):
+    headers = start(client)
+    first = say(client, headers, "hello").get_json()["messages"][-1]["id"]
+    conversation = db.session.scalar(select(Conversation))
+    asha = User(username="asha", password_hash="x")
+    db.session.add(asha)
+    db.session.commit()
+    [queued] = services().outbox.queue(conversation, "<b>I am Asha</b>, a counsellor.", asha)
+    assert queued.status == MessageStatus.QUEUED.value  # web has no sender: the widget polls
+    polled = client.get(f"/api/chat/messages?after={first}", headers=headers).get_json()
+    assert polled["messages"] == [
+        {"id": queued.id, "from": "counsellor", "text": "<b>I am Asha</b>, a counsellor."}
+    ]
+    db.session.refresh(queued)
+    assert queued.status == MessageStatus.DELIVERED.value
+    again = client.get(f"/api/chat/messages?after={queued.id}", headers=headers).get_json()
+    assert again["messages"] == []
+
+
+def test_poll_rejects_a_bad_cursor(client):
+    assert client.get("/api/chat/messages?after=x", headers=start(client)).status_code == 400
+
+
+def test_sessions_cannot_read_each_other(client):
+    alice, bob = start(client), start(client)
+    say(client, alice, "my secret")
+    assert client.get("/api/chat/messages", headers=bob).get_json()["messages"] == []
+
+
+def test_twenty_messages_a_second_are_politely_limited(client, app, fake_bot):
+    headers = start(client)
+    statuses = [say(client, headers, f"message {i}").status_code for i in range(20)]
+    limit = app.config["WEB_CHAT_MAX_MESSAGES_PER_10S"]
+    assert statuses[:limit] == [200] * limit
+    assert set(statuses[limit:]) == {429}
+    limited = say(client, headers, "one more").get_json()
+    assert "wait" in limited["message"].lower()
+    assert len(fake_bot.received) == limit  # nothing past the limit reached the bot
+
+
+def test_html_in_messages_is_stored_and_returned_as_plain_text(client, fake_bot):
+    headers = start(client)
+    say(client, headers, "<script>alert(1)</script>")
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert stored.body == "<script>alert(1)</script>"
+
+
+def test_cors_allows_only_configured_origins(tmp_path, fake_bot, fake_twilio):
+    from tests.gateway.support import settings_for
+    from webhooks import create_app
+
+    app = create_app(settings_for(tmp_path, WIDGET_ALLOWED_ORIGINS="https://ngo.example.org"))
+    client = app.test_client()
+    allowed = client.options("/api/chat/session", headers={
+        "Origin": "https://ngo.example.org", "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://ngo.example.org"
+    other = client.options("/api/chat/session", headers={
+        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in other.headers
