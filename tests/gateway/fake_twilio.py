@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from tests.gateway.http_stub import running_server
 
 
 @dataclass
@@ -55,12 +56,6 @@ class FakeTwilioApi:
 @contextmanager
 def running_fake_twilio() -> Iterator[FakeTwilioApi]:
     api = FakeTwilioApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), api.handler())
-    api.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running_server(api.handler()) as url:
+        api.url = url
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()

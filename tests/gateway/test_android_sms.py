@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import select
 
+from tests.gateway.http_stub import running_server
 from webhooks.channels.android_sms import expected_signature
 from webhooks.extensions import db
 from webhooks.models import Contact, Message, MessageStatus
@@ -53,12 +53,9 @@ def phone() -> Iterator[FakePhone]:
         def log_message(self, *_args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_port}/message"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with running_server(Handler) as url:
+        fake.url = f"{url}/message"
+        yield fake
 
 
 @pytest.fixture

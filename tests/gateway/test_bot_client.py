@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from tests.gateway.http_stub import running_server
 from webhooks.conversations.bot_client import BotUnavailable, RasaClient
 
 
@@ -54,11 +54,8 @@ class StubRasa(BaseHTTPRequestHandler):
 @pytest.fixture
 def rasa_url() -> Iterator[str]:
     StubRasa.behaviour, StubRasa.received = "ok", []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StubRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with running_server(StubRasa) as url:
+        yield url
 
 
 def test_sends_sender_text_and_metadata_and_returns_text_replies(rasa_url):
