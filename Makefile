@@ -8,6 +8,10 @@ FLASK := .venv-gateway/bin/flask --app 'webhooks:create_app()'
 RUFF := .venv-gateway/bin/ruff
 LINT_PATHS := bot actions webhooks scripts tests bench
 
+# Rasa's endpoints.yml reads these; `make run` takes them from .env, other targets use these.
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+export RASA_TRACKER_DB ?= var/rasa-tracker.db
+
 .PHONY: help setup env train migrate run test lint format sms eval-lang eval-nlu content-check catalogue lock clean
 
 help: ## list the targets

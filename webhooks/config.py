@@ -14,6 +14,10 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATABASE_URL = "sqlite:///" + os.path.join(REPO_ROOT, "var", "gateway.db")
 
 
+def _repo_path(path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(REPO_ROOT, path)
+
+
 def _boolean(value: object) -> bool:
     return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
 
@@ -47,7 +51,7 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
     ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
     # Hand-off to counsellors
-    ("COUNSELLOR_SCHEDULE", os.path.join(REPO_ROOT, "data", "counsellor_schedule.yml"), str),
+    ("COUNSELLOR_SCHEDULE", "data/counsellor_schedule.yml", lambda v: _repo_path(str(v))),
     ("HANDOFF_AVERAGE_MINUTES", "8", int),
     ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
     ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS

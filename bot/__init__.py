@@ -1,0 +1,1 @@
+"""Bot-side Python used by Rasa: custom NLU components and pure helpers (no Flask)."""

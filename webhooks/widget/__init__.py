@@ -1,0 +1,127 @@
+"""The web chat widget: the script NGOs embed, its assets, and a demo page at ``/``.
+
+NGO sites embed it with one tag, ``<script src="https://<gateway>/widget/sahayatri.js"
+defer></script>``. The loader is served with a short cache lifetime (a fix reaches everyone
+within minutes) and its stylesheet inlined, so the widget costs one request up front. The other
+files are long-cached; URLs to them carry a content hash (``?v=``), so a changed file is
+fetched again. Static files are public: any site may load them (fonts need CORS).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+
+WIDGET_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WIDGET_DIR / "static"
+LOADER_NAME = "sahayatri.js"
+STYLESHEET_NAME = "sahayatri.css"
+FONT_NAME = "fonts/noto-sans-devanagari-devanagari-400-normal.woff2"
+LOADER_MAX_AGE = 300  # seconds
+ASSET_MAX_AGE = 365 * 24 * 3600
+DEFAULT_EXIT_URL = "https://www.google.com/search?q=weather"
+CSS_PLACEHOLDER = '"/*@sahayatri-css*/"'
+FONT_PLACEHOLDER = '"/*@sahayatri-font*/"'
+
+# The demo page is our own: it can have the strictest policy the widget must live under.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
+    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+
+widget_blueprint = Blueprint("widget", __name__, template_folder="templates")
+
+
+@dataclass(frozen=True)
+class Loader:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+_loader_cache: dict[tuple[float, ...], Loader] = {}
+
+
+def _content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def build_loader() -> Loader:
+    """sahayatri.js with the stylesheet and the versioned font URL filled in (cached)."""
+    sources = [STATIC_DIR / LOADER_NAME, STATIC_DIR / STYLESHEET_NAME, STATIC_DIR / FONT_NAME]
+    key = tuple(path.stat().st_mtime for path in sources)
+    cached = _loader_cache.get(key)
+    if cached is not None:
+        return cached
+    script, css, font = (path.read_bytes() for path in sources)
+    font_url = f"{FONT_NAME}?v={_content_hash(font)}"
+    text = script.decode("utf-8")
+    if CSS_PLACEHOLDER not in text or FONT_PLACEHOLDER not in text:
+        raise RuntimeError(f"{LOADER_NAME} lost its placeholders")
+    # json.dumps gives a valid JS string literal; "</" is escaped too, in case anyone inlines it.
+    text = text.replace(CSS_PLACEHOLDER, json.dumps(css.decode("utf-8")).replace("</", "<\\/"))
+    text = text.replace(FONT_PLACEHOLDER, json.dumps(font_url))
+    body = text.encode("utf-8")
+    loader = Loader(body, gzip.compress(body, compresslevel=9, mtime=0), _content_hash(body))
+    _loader_cache.clear()
+    _loader_cache[key] = loader
+    return loader
+
+
+def _demo_exit_url() -> str:
+    """``?exit=`` may point quick exit at a loopback page (the browser tests do), nothing else:
+    a crafted link to the demo must not send a frightened person to a site of someone's choice."""
+    candidate = request.args.get("exit", "")
+    parts = urlsplit(candidate)
+    if parts.scheme in {"http", "https"} and parts.hostname in {"127.0.0.1", "localhost"}:
+        return candidate
+    return DEFAULT_EXIT_URL
+
+
+@widget_blueprint.get("/")
+def demo() -> Response:
+    response = Response(render_template("widget/demo.html", exit_url=_demo_exit_url()))
+    response.headers["Content-Security-Policy"] = DEMO_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@widget_blueprint.get(f"/widget/{LOADER_NAME}")
+def loader_script() -> Response:
+    loader = build_loader()
+    compressed = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(loader.gzipped if compressed else loader.body, mimetype="text/javascript")
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(loader.etag + ("-gz" if compressed else ""))
+    response.cache_control.public = True
+    response.cache_control.max_age = LOADER_MAX_AGE
+    _public_asset_headers(response)
+    return response.make_conditional(request)
+
+
+@widget_blueprint.get("/widget/<path:filename>")
+def asset(filename: str) -> Response:
+    if filename == STYLESHEET_NAME or filename.startswith("."):
+        abort(404)  # the stylesheet only ever travels inside the loader
+    response = send_from_directory(STATIC_DIR, filename, max_age=ASSET_MAX_AGE)
+    response.cache_control.public = True
+    if "v" in request.args:
+        response.cache_control.immutable = True
+    _public_asset_headers(response)
+    return response
+
+
+def _public_asset_headers(response: Response) -> None:
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public files; fonts need CORS
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
