@@ -1,0 +1,346 @@
+"""Console pages for the referral directory (/console/referrals).
+
+Counsellors (``referrals.view``) search and read every entry; unverified entries carry a
+warning, stale ones a flag. Supervisors (``referrals.manage``) add, edit, verify, un-verify,
+retire and restore entries; every change is audited (ids and field names only). Editing a
+verified entry's phone, website, e-mail or address makes it unverified again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from webhooks.audit import audit
+from webhooks.console import auth
+from webhooks.console.permissions import has_permission, requires
+from webhooks.console.views import CSP
+from webhooks.extensions import db
+from webhooks.models import AuditEvent, utcnow
+from webhooks.referrals import entries
+from webhooks.referrals.api import MANAGE_PERMISSION, VIEW_PERMISSION, lookup_payload
+from webhooks.referrals.geo import gazetteer
+from webhooks.referrals.models import ReferralService, Status
+from webhooks.referrals.search import UNVERIFIED_WARNING
+from webhooks.referrals.taxonomy import NEEDS, resolve_need
+
+referrals_console = Blueprint(
+    "referrals_console", __name__, url_prefix="/console/referrals", template_folder="templates"
+)
+
+FORM_TEXT_FIELDS = (
+    "organisation_slug",
+    "organisation_en",
+    "organisation_ne",
+    "organisation_website",
+    "name_en",
+    "name_ne",
+    "description_en",
+    "description_ne",
+    "districts",
+    "provinces",
+    "countries",
+    "phone",
+    "website",
+    "email",
+    "address_en",
+    "address_ne",
+    "hours_en",
+    "hours_ne",
+    "languages",
+    "eligibility_en",
+    "eligibility_ne",
+    "confidence",
+    "notes",
+    "priority",
+)
+
+
+@referrals_console.before_request
+def protect() -> BaseResponse | None:
+    auth.csrf.protect()
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("console.change_password"))
+    return None
+
+
+@referrals_console.after_request
+def security_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _stale_days() -> int:
+    return int(current_app.config["REFERRALS_STALE_DAYS"])
+
+
+def _service_or_404(service_id: int) -> ReferralService:
+    service = db.session.get(ReferralService, service_id)
+    if service is None:
+        abort(404, description="no such entry")
+    return service
+
+
+@referrals_console.get("")
+@requires(VIEW_PERMISSION)
+def index() -> str:
+    args = request.args
+    need_text, place = args.get("need", ""), args.get("place", "").strip()
+    lookup = None
+    if need_text or place:
+        lookup = lookup_payload(
+            resolve_need(need_text),
+            place,
+            "en",
+            20,
+            verified_only=args.get("verified_only") == "1",
+            console=True,
+        )
+    shown = args.get("show", "active")
+    query = select(ReferralService).order_by(ReferralService.name_en)
+    if shown in ("active", "stale", "unverified"):
+        query = query.where(ReferralService.status == Status.ACTIVE.value)
+    elif shown == "retired":
+        query = query.where(ReferralService.status == Status.RETIRED.value)
+    today = utcnow().date()
+    services = list(db.session.scalars(query))
+    if shown == "stale":
+        services = [s for s in services if s.is_stale(today, _stale_days())]
+    elif shown == "unverified":
+        services = [s for s in services if not s.verified]
+    return render_template(
+        "referrals/index.html",
+        needs=NEEDS,
+        need=resolve_need(need_text) or "",
+        place=place,
+        lookup=lookup,
+        services=services,
+        shown=shown,
+        today=today,
+        stale_days=_stale_days(),
+        geo=gazetteer(),
+        warning=UNVERIFIED_WARNING,
+        can_manage=has_permission(current_user, MANAGE_PERMISSION),
+    )
+
+
+@referrals_console.get("/<int:service_id>")
+@requires(VIEW_PERMISSION)
+def detail(service_id: int) -> str:
+    service = _service_or_404(service_id)
+    history = []
+    if has_permission(current_user, "audit.view") or has_permission(
+        current_user, MANAGE_PERMISSION
+    ):
+        events = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action.like("referral.%"))
+            .order_by(AuditEvent.id.desc())
+            .limit(500)
+        )
+        history = [e for e in events if e.detail.get("service_id") == service.id][:20]
+    return render_template(
+        "referrals/detail.html",
+        service=service,
+        row=entries.to_row(service, gazetteer()),
+        stale=service.is_stale(utcnow().date(), _stale_days()),
+        stale_days=_stale_days(),
+        warning=UNVERIFIED_WARNING,
+        needs=NEEDS,
+        history=history,
+        can_manage=has_permission(current_user, MANAGE_PERMISSION),
+    )
+
+
+def _form_raw(service: ReferralService | None) -> dict[str, Any]:
+    form = request.form
+    raw: dict[str, Any] = {name: form.get(name, "") for name in FORM_TEXT_FIELDS}
+    raw["slug"] = service.slug if service else form.get("slug", "").strip()
+    raw["needs"] = [n for n in form.getlist("needs") if n in NEEDS]
+    raw["sources"] = [line.strip() for line in form.get("sources", "").splitlines()]
+    raw["open_24h"] = form.get("open_24h") == "on"
+    raw["is_fallback"] = form.get("is_fallback") == "on"
+    raw["verified"] = service.verified if service else False
+    raw["last_verified"] = service.last_verified if service else None
+    raw["status"] = service.status if service else Status.ACTIVE.value
+    return raw
+
+
+def _form_values(service: ReferralService | None) -> dict[str, Any]:
+    if request.method == "POST":
+        values = dict(request.form)
+        values["needs"] = request.form.getlist("needs")
+        values["open_24h"] = request.form.get("open_24h") == "on"
+        values["is_fallback"] = request.form.get("is_fallback") == "on"
+        return values
+    if service is None:
+        return {"needs": [], "confidence": "unconfirmed", "priority": "100", "languages": "ne"}
+    row: dict[str, Any] = entries.to_row(service, gazetteer())
+    row["needs"] = list(service.needs)
+    row["sources"] = "\n".join(service.sources)
+    row["open_24h"] = service.open_24h
+    row["is_fallback"] = service.is_fallback
+    return row
+
+
+@referrals_console.route("/new", methods=["GET", "POST"])
+@requires(MANAGE_PERMISSION)
+def create() -> str | BaseResponse:
+    errors: list[str] = []
+    if request.method == "POST":
+        clean, errors = entries.validate(_form_raw(None), gazetteer())
+        if not errors and entries.find_service(clean["slug"]) is not None:
+            errors.append(f"slug {clean['slug']!r} is already used")
+        if not errors:
+            organisation, _ = entries.organisation_for(clean)
+            service = ReferralService(slug=clean["slug"], organisation=organisation)
+            db.session.add(service)
+            entries.apply(service, clean)
+            db.session.flush()
+            audit(
+                "referral.create",
+                current_user,
+                service_id=service.id,
+                slug=service.slug,
+                via="console",
+            )
+            db.session.commit()
+            flash("Entry added. It is unverified until someone checks it.", "success")
+            return redirect(url_for(".detail", service_id=service.id))
+    return render_template(
+        "referrals/form.html", service=None, values=_form_values(None), errors=errors, needs=NEEDS
+    )
+
+
+@referrals_console.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@requires(MANAGE_PERMISSION)
+def edit(service_id: int) -> str | BaseResponse:
+    service = _service_or_404(service_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        raw = _form_raw(service)
+        clean, errors = entries.validate({**raw, "verified": False}, gazetteer())
+        if not errors:
+            changed_contact = entries.contact_changed(service, clean)
+            keep_verified = service.verified and not changed_contact
+            clean["verified"] = keep_verified
+            clean["last_verified"] = service.last_verified
+            organisation, org_changes = entries.organisation_for(clean)
+            changes = org_changes + entries.apply(service, clean)
+            if service.organisation is not organisation:
+                service.organisation = organisation
+                changes.append("organisation")
+            if changes:
+                audit(
+                    "referral.update",
+                    current_user,
+                    service_id=service.id,
+                    slug=service.slug,
+                    fields=changes,
+                    via="console",
+                )
+                db.session.commit()
+                if "verified" in changes:
+                    flash(
+                        f"Saved. {', '.join(changed_contact)} changed, so the entry is now "
+                        "UNVERIFIED until someone checks the new details.",
+                        "error",
+                    )
+                else:
+                    flash("Saved.", "success")
+            else:
+                flash("Nothing changed.", "success")
+            return redirect(url_for(".detail", service_id=service.id))
+    return render_template(
+        "referrals/form.html",
+        service=service,
+        values=_form_values(service),
+        errors=errors,
+        needs=NEEDS,
+    )
+
+
+@referrals_console.post("/<int:service_id>/verify")
+@requires(MANAGE_PERMISSION)
+def verify(service_id: int) -> BaseResponse:
+    service = _service_or_404(service_id)
+    how = request.form.get("how", "").strip()
+    if not how:
+        flash("Say how you checked it (e.g. 'called 1145, answered as NWC helpline').", "error")
+    elif not service.active:
+        flash("A retired entry cannot be verified; restore it first.", "error")
+    elif not (service.phone or service.website or service.address_en):
+        flash("There is no phone, website or address to verify.", "error")
+    else:
+        today = utcnow().date()
+        service.verified = True
+        service.last_verified = today
+        service.verified_by_id = current_user.id
+        note = f"Checked {today.isoformat()} by {current_user.username}: {how[:200]}"
+        service.sources = [*service.sources, note]
+        audit("referral.verify", current_user, service_id=service.id, slug=service.slug)
+        db.session.commit()
+        flash("Marked verified today.", "success")
+    return redirect(url_for(".detail", service_id=service.id))
+
+
+@referrals_console.post("/<int:service_id>/unverify")
+@requires(MANAGE_PERMISSION)
+def unverify(service_id: int) -> BaseResponse:
+    service = _service_or_404(service_id)
+    if service.verified:
+        service.verified = False
+        audit(
+            "referral.unverify",
+            current_user,
+            service_id=service.id,
+            slug=service.slug,
+            reason=request.form.get("reason", "")[:200],
+        )
+        db.session.commit()
+        flash("Marked unverified: the bot no longer gives it out.", "success")
+    return redirect(url_for(".detail", service_id=service.id))
+
+
+@referrals_console.post("/<int:service_id>/retire")
+@requires(MANAGE_PERMISSION)
+def retire(service_id: int) -> BaseResponse:
+    service = _service_or_404(service_id)
+    if service.active:
+        service.status = Status.RETIRED.value
+        service.retired_at = utcnow()
+        audit("referral.retire", current_user, service_id=service.id, slug=service.slug)
+        db.session.commit()
+        flash("Retired: no longer shown to anyone.", "success")
+    return redirect(url_for(".detail", service_id=service.id))
+
+
+@referrals_console.post("/<int:service_id>/restore")
+@requires(MANAGE_PERMISSION)
+def restore(service_id: int) -> BaseResponse:
+    service = _service_or_404(service_id)
+    if not service.active:
+        service.status = Status.ACTIVE.value
+        service.retired_at = None
+        service.verified = False  # it may have changed while retired: check again
+        audit("referral.restore", current_user, service_id=service.id, slug=service.slug)
+        db.session.commit()
+        flash("Restored as unverified: check it before the bot gives it out.", "success")
+    return redirect(url_for(".detail", service_id=service.id))
