@@ -26,13 +26,18 @@ env: setup ## create .env from .env.example and generate missing secrets
 train: setup ## train the Rasa model if training data or config changed
 	@$(RASA_PY) scripts/train.py
 
-migrate: env ## apply database migrations
+migrate: env ## apply database migrations, seed the referral directory, create the first account
+	@mkdir -p var
 	@$(FLASK) db upgrade
+	@$(FLASK) referrals seed
+	@$(FLASK) users bootstrap
 
 run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C stops all)
 	@set -a; source .env; set +a; \
 	echo ""; \
 	echo "Sahayatri is starting (Rasa takes ~30 s to load the model):"; \
+	echo "  web chat (demo):   http://$$HOST:$$PORT/"; \
+	echo "  counsellor console: http://$$HOST:$$PORT/console"; \
 	echo "  health:            http://$$HOST:$$PORT/readyz"; \
 	echo "  Twilio webhook:    $$PUBLIC_BASE_URL/webhooks/twilio/messages"; \
 	echo "  try SMS:           make sms TEXT=\"namaste\""; \
@@ -44,7 +49,7 @@ test: setup ## run every check: lint, content, unit, bot and end-to-end tests
 	@$(RUFF) format --check $(LINT_PATHS)
 	@$(RASA_PY) -m scripts.content_check
 	@$(RASA_PY) -m pytest tests/bot tests/actions tests/bot_data
-	@$(GATEWAY_PY) -m pytest tests/gateway tests/e2e
+	@$(GATEWAY_PY) -m pytest tests/gateway tests/console tests/referrals tests/browser tests/e2e
 
 lint: setup ## ruff lint and format check
 	@$(RUFF) check $(LINT_PATHS) && $(RUFF) format --check $(LINT_PATHS)

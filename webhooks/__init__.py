@@ -11,13 +11,17 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webhooks.channels import CHANNEL_BLUEPRINTS
+from webhooks.channels.web import init_web_cors
 from webhooks.cli import register_cli
 from webhooks.config import load_settings
+from webhooks.console import init_console
 from webhooks.errors import register_error_handlers
 from webhooks.extensions import db, migrate
 from webhooks.health import health_blueprint
 from webhooks.internal_api import internal_blueprint
+from webhooks.referrals import init_referrals
 from webhooks.services import init_services
+from webhooks.widget import widget_blueprint
 from webhooks.worker import register_worker_cli
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -40,8 +44,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(internal_blueprint)
+    app.register_blueprint(widget_blueprint)
+    init_console(app)
+    init_referrals(app)
     for blueprint in CHANNEL_BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_web_cors(app)
     register_cli(app)
     register_worker_cli(app)
     with app.app_context():

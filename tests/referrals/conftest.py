@@ -17,25 +17,14 @@ from tests.console.support import Console, make_user
 from tests.gateway.conftest import fake_bot, migrated_database  # noqa: F401  (fixtures)
 from tests.gateway.support import FakeBot, settings_for
 from webhooks import create_app
-from webhooks.console import auth, permissions
+from webhooks.console import auth
 from webhooks.extensions import db
 from webhooks.models import User
-from webhooks.referrals.api import MANAGE_PERMISSION, VIEW_PERMISSION
 from webhooks.referrals.models import ReferralOrganisation, ReferralService
 from webhooks.services import init_services
 
 INTERNAL_TOKEN = "test-internal-token"
 BOT = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
-
-
-@pytest.fixture(autouse=True)
-def referral_permissions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Grant the directory's permissions as the console's map will (a no-op once it does)."""
-    roles = dict(permissions.ROLE_PERMISSIONS)
-    roles["counsellor"] = roles["counsellor"] | {VIEW_PERMISSION}
-    roles["supervisor"] = roles["supervisor"] | {VIEW_PERMISSION, MANAGE_PERMISSION}
-    monkeypatch.setattr(permissions, "ROLE_PERMISSIONS", roles)
-    monkeypatch.setattr(permissions, "ALL_PERMISSIONS", frozenset().union(*roles.values()))
 
 
 @pytest.fixture(autouse=True)

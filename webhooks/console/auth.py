@@ -1,0 +1,187 @@
+"""Console accounts: argon2 passwords, lockout, one-time passwords, session checks."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, session
+from flask_login import LoginManager, login_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import func, select
+
+from webhooks.audit import audit
+from webhooks.extensions import db
+from webhooks.models import Role, User, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+SESSION_STAMP_KEY = "auth_stamp"
+
+hasher = PasswordHasher()
+# Verified against when the username is unknown, so both cases take about as long.
+_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "console.login"
+login_manager.login_message = "Please log in."
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if session.get(SESSION_STAMP_KEY) != session_stamp(user):
+        return None  # password changed or reset since this session began
+    return user
+
+
+def session_stamp(user: User) -> str:
+    """Changes whenever the password does, ending every other session of that account."""
+    return user.password_hash[-16:]
+
+
+def one_time_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def validate_username(username: str) -> str | None:
+    if not USERNAME_PATTERN.match(username):
+        return (
+            "A username is 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    return None
+
+
+def validate_new_password(new: str, confirm: str, current: str | None = None) -> str | None:
+    if len(new) < MIN_PASSWORD_LENGTH:
+        return f"The new password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    if len(new) > MAX_PASSWORD_LENGTH:
+        return f"The new password must be at most {MAX_PASSWORD_LENGTH} characters long."
+    if new != confirm:
+        return "The two new passwords are not the same."
+    if current is not None and new == current:
+        return "The new password must be different from the current one."
+    return None
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str | None
+
+
+LOGIN_FAILED = (
+    "Wrong username or password. After 5 failed attempts an account is locked for 15 minutes."
+)
+
+
+def attempt_login(username: str, password: str) -> LoginResult:
+    """Check the credentials, count failures, lock after 5; always takes about as long."""
+    started = time.monotonic()
+    try:
+        return _attempt_login(username.strip().lower(), password)
+    finally:
+        floor = current_app.config["CONSOLE_LOGIN_MIN_SECONDS"]
+        remaining = floor - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+
+
+def _attempt_login(username: str, password: str) -> LoginResult:
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    now = utcnow()
+    if user is None:
+        _verify_dummy(password)
+        audit("login_failed", reason="unknown_user")
+        db.session.commit()
+        return LoginResult(None, LOGIN_FAILED)
+    if user.locked_until is not None and user.locked_until > now:
+        _verify_dummy(password)
+        audit("login_failed", user, reason="locked")
+        db.session.commit()
+        return LoginResult(None, LOGIN_FAILED)
+    if not verify_password(user, password):
+        user.failed_logins += 1
+        locked = user.failed_logins >= MAX_FAILED_LOGINS
+        if locked:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        audit("login_failed", user, reason="bad_password", locked=locked)
+        db.session.commit()
+        return LoginResult(None, LOGIN_FAILED)
+    if not user.active:
+        audit("login_failed", user, reason="inactive")
+        db.session.commit()
+        return LoginResult(None, "This account has been deactivated. Ask a supervisor.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit("login", user)
+    db.session.commit()
+    return LoginResult(user, None)
+
+
+def _verify_dummy(password: str) -> None:
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        hasher.verify(_DUMMY_HASH, password)
+
+
+def start_session(user: User) -> None:
+    session.clear()  # nothing from before the login survives it
+    login_user(user)
+    session[SESSION_STAMP_KEY] = session_stamp(user)
+    session.permanent = True
+
+
+def set_password(user: User, password: str, *, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def supervisor_exists() -> bool:
+    return (
+        db.session.scalar(select(User.id).filter_by(role=Role.SUPERVISOR.value).limit(1))
+        is not None
+    )
+
+
+def create_user(username: str, role: str) -> tuple[User, str]:
+    """A new account with a one-time password it must change at first log-in."""
+    password = one_time_password()
+    user = User(username=username, role=role, active=True, must_change_password=True)
+    user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user, password
