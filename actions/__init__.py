@@ -1,0 +1,1 @@
+"""Custom actions for the Sahayatri bot (served by `rasa run actions`)."""

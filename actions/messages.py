@@ -1,0 +1,114 @@
+"""Texts the custom actions send, in the three language forms.
+
+Responses that rules send live in domain.yml; these are the ones whose wording depends on
+what an action found out (hand-off result, fallback count, missing content). Kept in code,
+not in domain.yml, so that `rasa data validate` does not flag them as unused responses.
+Phone numbers: only high-confidence helplines (100, 1145).
+"""
+
+from __future__ import annotations
+
+from bot.knowledge.forms import EN, FORMS, NE, NE_LATN
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "handoff_on_duty": {
+        EN: "A counsellor has your message and will reply here{wait}. You can keep writing.",
+        NE: "परामर्शदातालाई तपाईंको सन्देश पुगेको छ, यहीँ जवाफ आउँछ{wait}। लेख्दै गर्नुहोस्।",
+        NE_LATN: "Counsellor lai tapaiko sandesh pugeko chha, yahi jawaf aauchha{wait}. "
+        "Lekhdai garnus.",
+    },
+    "wait_minutes": {
+        EN: " in about {minutes} minutes",
+        NE: " (करिब {minutes} मिनेटमा)",
+        NE_LATN: " (karib {minutes} minute ma)",
+    },
+    "handoff_off_duty": {
+        EN: "Counsellors are not on duty now. Your message is kept and one will reply "
+        "here{when}. In danger in Nepal, call 100 or 1145 (free, 24 hours).",
+        NE: "अहिले परामर्शदाता ड्युटीमा हुनुहुन्न। तपाईंको सन्देश सुरक्षित छ, यहीँ जवाफ "
+        "आउँछ{when}। खतरा भए 100 वा 1145 (निःशुल्क, २४ घण्टा) मा फोन गर्नुहोस्।",
+        NE_LATN: "Ahile counsellor duty ma hunuhunna. Tapaiko sandesh surakshit chha, yahi "
+        "jawaf aauchha{when}. Khatra bhae 100 wa 1145 (nishulka, 24 ghanta) ma phone garnus.",
+    },
+    "available_from": {
+        EN: " from {time}",
+        NE: " ({time} देखि)",
+        NE_LATN: " ({time} dekhi)",
+    },
+    "handoff_failed": {
+        EN: "I could not reach a counsellor right now. Please call 1145 (free, 24 hours, "
+        "call or SMS), or 100 (Police) if you are in danger.",
+        NE: "अहिले परामर्शदातासम्म पुग्न सकिनँ। कृपया 1145 (निःशुल्क, २४ घण्टा, फोन वा SMS) "
+        "मा सम्पर्क गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
+        NE_LATN: "Ahile counsellor samma pugna sakina. Kripaya 1145 (nishulka, 24 ghanta, "
+        "phone wa SMS) ma samparka garnus, khatra bhae 100 (Prahari) ma.",
+    },
+    "fallback_first": {
+        EN: "Sorry, I did not understand. Please write it another way, or send HELP for the menu.",
+        NE: "माफ गर्नुहोस्, मैले बुझिनँ। अर्को तरिकाले लेख्नुहोस्, वा मेनुका लागि HELP पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, maile bujhina. Arko tarika le lekhnus, wa menu ko lagi HELP "
+        "pathaunus.",
+    },
+    "out_of_scope_first": {
+        EN: "Sorry, I can only help with safe work abroad, workers' rights and trafficking. "
+        "Send HELP to see what I can do.",
+        NE: "माफ गर्नुहोस्, म वैदेशिक रोजगार, कामदारका अधिकार र बेचबिखनबारे मात्र सहयोग "
+        "गर्छु। HELP पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, ma bidesh ma kaam, kamdar ko adhikar ra bechbikhan barema "
+        "matra sahayog garchhu. HELP pathaunus.",
+    },
+    "fallback_handoff": {
+        EN: "Sorry, I still did not understand. I am asking a counsellor to read this "
+        "conversation.",
+        NE: "माफ गर्नुहोस्, अझै बुझिनँ। म परामर्शदातालाई यो कुराकानी हेर्न अनुरोध गर्दैछु।",
+        NE_LATN: "Maaf garnus, ajhai bujhina. Ma counsellor lai yo kurakani herna anurodh "
+        "gardaichhu.",
+    },
+    "fallback_again": {
+        EN: "Sorry, I did not understand. A counsellor has already been asked to reply "
+        "here. Send HELP for the menu.",
+        NE: "माफ गर्नुहोस्, बुझिनँ। परामर्शदातालाई यहीँ जवाफ दिन भनिसकिएको छ। मेनुका लागि HELP पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, bujhina. Counsellor lai yahi jawaf dina bhanisakiyeko chha. "
+        "Menu ko lagi HELP pathaunus.",
+    },
+    "no_answer": {
+        EN: "Sorry, I do not have an answer on that yet. Send HELP for the menu, or "
+        "COUNSELLOR to talk to a person.",
+        NE: "माफ गर्नुहोस्, यसबारे जवाफ अहिले मसँग छैन। मेनुका लागि HELP, मान्छेसँग कुरा "
+        "गर्न COUNSELLOR पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, yasbare jawaf ahile masanga chhaina. Menu ko lagi HELP, "
+        "manchhe sanga kura garna COUNSELLOR pathaunus.",
+    },
+    "followup_no_topic": {
+        EN: "Which topic do you mean? Please ask your full question, for example about "
+        "fees or the labour permit.",
+        NE: "कुन विषयबारे सोध्नुभएको? पूरा प्रश्न लेख्नुहोस्, जस्तै शुल्क वा श्रम स्वीकृतिबारे।",
+        NE_LATN: "Kun bisaya barema sodhnubhaeko? Pura prashna lekhnus, jastai shulka wa "
+        "shram swikriti barema.",
+    },
+    "followup_no_country": {
+        EN: "Which country do you mean? Please write its name.",
+        NE: "कुन देशको कुरा गर्नुभएको? देशको नाम लेख्नुहोस्।",
+        NE_LATN: "Kun desh ko kura garnubhaeko? Desh ko naam lekhnus.",
+    },
+    "no_country_variant": {
+        EN: "I have no answer specific to {country}. The general answer:",
+        NE: "{country}का लागि छुट्टै जानकारी मसँग छैन। सामान्य जवाफ:",
+        NE_LATN: "{country} ko lagi chhuttai jankari masanga chhaina. Samanya jawaf:",
+    },
+    "source_label": {EN: "Source", NE: "स्रोत", NE_LATN: "Srot"},
+}
+
+
+def message(key: str, form: str, **values: object) -> str:
+    """The text ``key`` in ``form`` (English if that form is missing), formatted."""
+    texts = MESSAGES[key]
+    template = texts.get(form) or texts[EN]
+    return template.format(**values) if values else template
+
+
+def missing_forms() -> list[str]:
+    """``key/form`` pairs without a text (a test keeps this empty)."""
+    return [
+        f"{key}/{form}" for key, texts in MESSAGES.items() for form in FORMS if not texts.get(form)
+    ]

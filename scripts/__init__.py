@@ -1,0 +1,1 @@
+"""Project scripts, run as modules: `.venv-rasa/bin/python -m scripts.<name>`."""
