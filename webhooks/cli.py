@@ -57,12 +57,17 @@ def register_cli(app: Flask) -> None:
         base = gateway or "http://{}:{}".format(
             os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
         )
-        response = requests.post(
-            base + TWILIO_MESSAGES_PATH,
-            data=params,
-            headers={"X-Twilio-Signature": signature},
-            timeout=30,
-        )
+        try:
+            response = requests.post(
+                base + TWILIO_MESSAGES_PATH,
+                data=params,
+                headers={"X-Twilio-Signature": signature},
+                timeout=30,
+            )
+        except requests.RequestException as error:
+            raise click.ClickException(
+                f"cannot reach the gateway at {base} ({type(error).__name__}): is `make run` up?"
+            ) from error
         if response.status_code != 200:
             raise click.ClickException(f"gateway answered {response.status_code}: {response.text}")
         for reply in replies_from_twiml(response.text):

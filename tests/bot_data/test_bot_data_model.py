@@ -1,14 +1,9 @@
-"""With a trained model in models/: gibberish and off-topic text must hit the fallback.
-
-Skipped when no model has been trained (train with `rasa train ... --out models`).
-"""
+"""With the trained model: gibberish and off-topic text must hit the fallback."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROBES = [
@@ -25,16 +20,10 @@ PROBES = [
 ]
 
 
-def _latest_model() -> Path | None:
-    models = sorted((REPO_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
-
-
-@pytest.mark.skipif(_latest_model() is None, reason="no trained model in models/")
-def test_gibberish_and_off_topic_never_get_a_confident_answer():
+def test_gibberish_and_off_topic_never_get_a_confident_answer(trained_model: Path):
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(_latest_model()))
+    agent = Agent.load(str(trained_model))
 
     async def parse_all():
         return [await agent.parse_message(text) for text in PROBES]
