@@ -14,12 +14,10 @@ import re
 import secrets
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +25,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
+from tests.support.http_stub import QuietJsonHandler, running_server
 from webhooks.cli import signed_twilio_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,17 +70,17 @@ class FakeUpstreams:
     sms: list[dict[str, str]] = field(default_factory=list)
     bot: list[dict[str, Any]] = field(default_factory=list)
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[QuietJsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietJsonHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 if re.fullmatch(r"/2010-04-01/Accounts/AC\w+/Messages\.json", self.path):
                     form = {key: values[0] for key, values in parse_qs(raw).items()}
                     sid = "SM" + uuid.uuid4().hex
                     fake.sms.append({**form, "sid": sid})
-                    self._reply(
+                    self.reply_json(
                         201,
                         {
                             "sid": sid,
@@ -95,7 +94,7 @@ class FakeUpstreams:
                 elif self.path == "/webhooks/rest/webhook":
                     payload = json.loads(raw)
                     fake.bot.append(payload)
-                    self._reply(
+                    self.reply_json(
                         200,
                         [
                             {
@@ -105,24 +104,13 @@ class FakeUpstreams:
                         ],
                     )
                 else:
-                    self._reply(404, {"message": "not found"})
+                    self.reply_json(404, {"message": "not found"})
 
             def do_GET(self) -> None:
                 if self.path.startswith("/status"):
-                    self._reply(200, {"model_file": "models/fake.tar.gz"})
+                    self.reply_json(200, {"model_file": "models/fake.tar.gz"})
                 else:
-                    self._reply(404, {"message": "not found"})
-
-            def _reply(self, status: int, payload: Any) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: object) -> None:
-                pass
+                    self.reply_json(404, {"message": "not found"})
 
         return Handler
 
@@ -191,13 +179,9 @@ class Gateway:
 @pytest.fixture(scope="session")
 def upstreams() -> Iterator[FakeUpstreams]:
     fake = FakeUpstreams()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with running_server(fake.handler()) as url:
+        fake.url = url
+        yield fake
 
 
 @pytest.fixture(scope="session")

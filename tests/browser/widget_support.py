@@ -21,16 +21,17 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.support.http_stub import QuietJsonHandler, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv-gateway" / "bin"
@@ -118,40 +119,26 @@ class FakeRasa:
 
 
 def _handler(rasa: FakeRasa) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-        def _json(self, status: int, payload: Any) -> None:
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+    class Handler(QuietJsonHandler):
         def do_GET(self) -> None:
             if self.path.split("?")[0] == "/status":
-                self._json(200, {"model_file": "models/fake.tar.gz"})
+                self.reply_json(200, {"model_file": "models/fake.tar.gz"})
             else:
-                self._json(404, {})
+                self.reply_json(404, {})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             payload = json.loads(self.rfile.read(length) or b"{}")
             if self.path.split("?")[0] == "/webhooks/rest/webhook":
-                self._json(200, rasa.reply(payload))
+                self.reply_json(200, rasa.reply(payload))
             else:
-                self._json(404, {})
+                self.reply_json(404, {})
 
     return Handler
 
 
-class _StaticHandler(BaseHTTPRequestHandler):
+class _StaticHandler(QuietJsonHandler):
     pages: dict[str, str] = {}
-
-    def log_message(self, *_args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         page = self.pages.get(self.path.split("?")[0])
@@ -164,21 +151,9 @@ class _StaticHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
 def fake_rasa() -> Iterator[FakeRasa]:
     rasa = FakeRasa()
-    with serving(_handler(rasa)) as url:
+    with running_server(_handler(rasa)) as url:
         rasa.url = url
         yield rasa
 
@@ -186,7 +161,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
 @contextmanager
 def static_site(pages: dict[str, str]) -> Iterator[str]:
     handler = type("Site", (_StaticHandler,), {"pages": pages})
-    with serving(handler) as url:
+    with running_server(handler) as url:
         yield url
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from tests.gateway.http_stub import running_server
+from tests.support.http_stub import QuietJsonHandler, running_server
 
 
 @dataclass
@@ -19,36 +17,25 @@ class FakeTwilioApi:
     sent: list[dict[str, str]] = field(default_factory=list)
     fail_with: int | None = None  # HTTP status to answer with instead of accepting
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[QuietJsonHandler]:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietJsonHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 if not self.path.endswith("/Messages.json"):
-                    self._reply(404, {"code": 20404, "message": "not found", "status": 404})
+                    self.reply_json(404, {"code": 20404, "message": "not found", "status": 404})
                     return
                 if api.fail_with:
-                    self._reply(
+                    self.reply_json(
                         api.fail_with, {"code": 30001, "message": "fail", "status": api.fail_with}
                     )
                     return
                 sid = "SM" + uuid.uuid4().hex
                 api.sent.append({**form, "sid": sid})
-                self._reply(201, {"sid": sid, "status": "queued", "to": form.get("To"),
+                self.reply_json(201, {"sid": sid, "status": "queued", "to": form.get("To"),
                                   "body": form.get("Body")})  # fmt: skip
-
-            def _reply(self, status: int, payload: dict) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: object) -> None:
-                pass
 
         return Handler
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 from sqlalchemy import select
 
-from tests.gateway.http_stub import running_server
+from tests.support.http_stub import running_server
 from webhooks.channels.android_sms import expected_signature
 from webhooks.extensions import db
 from webhooks.models import Contact, Message, MessageStatus

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from tests.gateway.http_stub import running_server
+from tests.support.http_stub import running_server
 from webhooks.conversations.bot_client import BotUnavailable, RasaClient
 
 

@@ -1,11 +1,28 @@
-"""Run a throwaway local HTTP server for a test (fakes of Rasa, Twilio, the SMS phone)."""
+"""Throwaway local HTTP servers for tests: fakes of Rasa, Twilio, the SMS phone, web pages."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class QuietJsonHandler(BaseHTTPRequestHandler):
+    """A request handler that answers JSON and keeps the test output clean."""
+
+    def reply_json(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
 
 
 @contextmanager
