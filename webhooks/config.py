@@ -50,6 +50,8 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     # The web chat widget
     ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
     ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
+    # Referral directory: entries not verified for longer are flagged stale
+    ("REFERRALS_STALE_DAYS", "180", int),
     # Hand-off to counsellors
     ("COUNSELLOR_SCHEDULE", "data/counsellor_schedule.yml", lambda v: _repo_path(str(v))),
     ("HANDOFF_AVERAGE_MINUTES", "8", int),

@@ -7,13 +7,9 @@ registers the models on ``db.metadata`` so Alembic sees them.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from webhooks.referrals import models  # noqa: F401  (tables on db.metadata)
-
-DEFAULT_STALE_DAYS = 180
 
 
 def init_referrals(app: Flask) -> None:
@@ -21,9 +17,6 @@ def init_referrals(app: Flask) -> None:
     from webhooks.referrals.cli import referrals_cli
     from webhooks.referrals.console import referrals_console
 
-    app.config.setdefault(
-        "REFERRALS_STALE_DAYS", int(os.environ.get("REFERRALS_STALE_DAYS", DEFAULT_STALE_DAYS))
-    )
     app.register_blueprint(referrals_api)
     app.register_blueprint(referrals_console)
     app.cli.add_command(referrals_cli)
