@@ -1,9 +1,12 @@
-"""Client for the gateway's internal hand-off endpoint.
+"""Client for the gateway's internal endpoints (one module for every gateway call).
 
-``POST {GATEWAY_URL}/internal/handoffs`` with a bearer token; the gateway queues the
-conversation for a human counsellor. Any failure (gateway down, no token, timeout, non-2xx,
+- ``POST {GATEWAY_URL}/internal/handoffs``: queue the conversation for a human counsellor.
+- ``GET {GATEWAY_URL}/api/referrals``: verified services by need and place.
+
+Both use the internal bearer token. Any failure (gateway down, no token, timeout, non-2xx,
 unexpected JSON) returns None: the caller must then give the person a safe reply without
-promising that a counsellor will come. Logs name the conversation id, never message text.
+promising a counsellor or inventing a service. Logs name the conversation id, never message
+text or the place asked for (a place can identify a person).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ logger = logging.getLogger(__name__)
 REASONS = ("asked", "danger", "bot_failed")
 PRIORITIES = ("urgent", "normal")
 HANDOFF_PATH = "/internal/handoffs"
+REFERRALS_PATH = "/api/referrals"
 
 
 @dataclass(frozen=True)
@@ -99,5 +103,79 @@ async def open_handoff(
             reason,
             priority,
             result.queued,
+        )
+    return result
+
+
+def parse_referrals(data: Any) -> dict[str, Any] | None:
+    """The referral lookup answer, keeping verified entries only; None if off-contract.
+
+    The gateway already gives token callers verified entries only; dropping anything not
+    marked ``verified: true`` here as well means a gateway bug cannot put an unchecked phone
+    number in front of a person.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        return None
+
+    def verified(items: Any) -> list[dict[str, Any]]:
+        if not isinstance(items, list):
+            return []
+        return [i for i in items if isinstance(i, dict) and i.get("verified") is True]
+
+    clarify = data.get("clarify")
+    if not (isinstance(clarify, dict) and isinstance(clarify.get("question"), str)):
+        clarify = None
+    results = verified(data["results"])
+    return {
+        "need": data.get("need") if isinstance(data.get("need"), dict) else None,
+        "place": data.get("place") if isinstance(data.get("place"), dict) else {},
+        "clarify": clarify,
+        "results": results,
+        "no_verified_match": bool(data.get("no_verified_match")) or not results,
+        "fallback": verified(data.get("fallback")),
+    }
+
+
+async def find_referrals(
+    conversation_id: str,
+    need: str | None,
+    place: str,
+    lang: str,
+    limit: int,
+    settings: Settings | None = None,
+) -> dict[str, Any] | None:
+    """Ask the gateway for verified services (see parse_referrals); None on any failure."""
+    settings = settings or get_settings()
+    if not settings.internal_api_token:
+        logger.warning("referrals %s not looked up: INTERNAL_API_TOKEN is not set", conversation_id)
+        return None
+    params = {"place": place[:100], "lang": lang, "limit": str(limit)}
+    if need:
+        params["need"] = need
+    url = settings.gateway_url.rstrip("/") + REFERRALS_PATH
+    headers = {"Authorization": f"Bearer {settings.internal_api_token}"}
+    timeout = aiohttp.ClientTimeout(total=settings.gateway_timeout_s)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(url, params=params, headers=headers) as response,
+        ):
+            if response.status >= 300:
+                logger.warning("referrals %s refused: HTTP %s", conversation_id, response.status)
+                return None
+            data = await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        logger.warning("referrals %s failed: %s", conversation_id, type(exc).__name__)
+        return None
+    result = parse_referrals(data)
+    if result is None:
+        logger.warning("referrals %s: unexpected gateway answer", conversation_id)
+    else:
+        logger.info(
+            "referrals %s need=%s results=%d clarify=%s",
+            conversation_id,
+            need or "-",
+            len(result["results"]),
+            bool(result["clarify"]),
         )
     return result

@@ -3,7 +3,8 @@
 Responses that rules send live in domain.yml; these are the ones whose wording depends on
 what an action found out (hand-off result, fallback count, missing content). Kept in code,
 not in domain.yml, so that `rasa data validate` does not flag them as unused responses.
-Phone numbers: only high-confidence helplines (100, 1145).
+Phone numbers: only high-confidence helplines (100, 1145); referral contacts come from the
+gateway's verified directory at run time, never from this file.
 """
 
 from __future__ import annotations
@@ -97,6 +98,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         NE_LATN: "{country} ko lagi chhuttai jankari masanga chhaina. Samanya jawaf:",
     },
     "source_label": {EN: "Source", NE: "स्रोत", NE_LATN: "Srot"},
+    # --- referral search (actions/referrals.py). Service names, numbers, hours come from the
+    # gateway's verified entries only; the only numbers written here are 1145 and 100.
+    # The action puts "<need>, <place>" (labels from the gateway) in front of these three.
+    "referrals_found": {
+        EN: "checked contacts:",
+        NE: "जाँचिएका सम्पर्क:",
+        NE_LATN: "janchieka samparka:",
+    },
+    "referrals_no_match": {
+        EN: "I have no checked service for this in that place yet. A national helpline that "
+        "can help:",
+        NE: "यसका लागि त्यहाँ जाँचिएको सेवा अहिलेसम्म मसँग छैन। यो राष्ट्रिय हेल्पलाइनले सहयोग गर्छ:",
+        NE_LATN: "Yasko lagi tyaha janchieko sewa ahile samma masanga chhaina. Yo rastriya "
+        "helpline le sahayog garchha:",
+    },
+    "referrals_no_match_no_fallback": {
+        EN: "I have no checked service for this in that place yet. Please call 1145 (free, "
+        "24 hours, call or SMS), or 100 (Police) if you are in danger.",
+        NE: "यसका लागि त्यहाँ जाँचिएको सेवा अहिलेसम्म मसँग छैन। 1145 (निःशुल्क, २४ घण्टा) मा "
+        "फोन गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
+        NE_LATN: "Yasko lagi tyaha janchieko sewa ahile samma masanga chhaina. 1145 (nishulka, "
+        "24 ghanta) ma phone garnus, khatra bhae 100 (Prahari) ma.",
+    },
+    "referrals_unavailable": {
+        EN: "I cannot look up services right now. Please call 1145 (free, 24 hours, call or "
+        "SMS), or 100 (Police) if you are in danger.",
+        NE: "अहिले सेवा खोज्न सकिनँ। कृपया 1145 (निःशुल्क, २४ घण्टा, फोन वा SMS) मा सम्पर्क "
+        "गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
+        NE_LATN: "Ahile sewa khojna sakina. Kripaya 1145 (nishulka, 24 ghanta, phone wa SMS) "
+        "ma samparka garnus, khatra bhae 100 (Prahari) ma.",
+    },
+    "referrals_ask_place": {
+        EN: "Which district or town are you in? If you are abroad, which country?",
+        NE: "तपाईं कुन जिल्ला वा सहरमा हुनुहुन्छ? विदेशमा हुनुहुन्छ भने कुन देशमा?",
+        NE_LATN: "Tapai kun jilla wa sahar ma hunuhunchha? Bidesh ma hunuhunchha bhane kun "
+        "desh ma?",
+    },
+    "any_need": {EN: "help", NE: "सहयोग", NE_LATN: "sahayog"},
+    "open_24h": {EN: "24 hours", NE: "२४ घण्टा", NE_LATN: "24 ghanta"},
+    "hours_label": {EN: "Hours", NE: "समय", NE_LATN: "Samaya"},
+    "languages_label": {EN: "Languages", NE: "भाषा", NE_LATN: "Bhasa"},
+    "phone_label": {EN: "Phone", NE: "फोन", NE_LATN: "Phone"},
+    "checked_label": {EN: "Checked", NE: "जाँचिएको मिति", NE_LATN: "Janchieko miti"},
+    "language_en": {EN: "English", NE: "अंग्रेजी", NE_LATN: "Angreji"},
+    "language_ne": {EN: "Nepali", NE: "नेपाली", NE_LATN: "Nepali"},
 }
 
 

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODELS_DIR = ROOT / "models"
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
+KEEP_MODELS = 2  # Rasa packs a new ~55 MB model even when its cache makes training instant
 
 
 def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:
@@ -33,7 +34,15 @@ def ensure_model() -> Path:
     model = latest_model()
     if model is None:
         raise RuntimeError("rasa train produced no model")
+    prune_models()
     return model
+
+
+def prune_models(models_dir: Path = MODELS_DIR, keep: int = KEEP_MODELS) -> None:
+    """Delete all but the newest ``keep`` models."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    for old in models[:-keep]:
+        old.unlink()
 
 
 if __name__ == "__main__":

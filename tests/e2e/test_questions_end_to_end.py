@@ -1,0 +1,79 @@
+"""Real questions, typed the way people text, through the SMS path of the running service.
+
+Each question starts a new conversation (a new number), so the answer's language form comes
+from the question alone. The reply must be the reviewed answer text for the right topic, in
+the same form, exactly as it stands in data/content/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.content import load_content
+from scripts.train import ROOT
+from tests.e2e.conftest import Service
+from tests.e2e.test_sms_end_to_end import text_sms
+
+pytestmark = pytest.mark.e2e
+
+QUESTIONS = {
+    "en": [
+        ("how do i get a labour permit to work abroad", "labour_permit"),
+        ("who pays for my visa and air ticket to qatar", "free_visa_free_ticket"),
+        ("how to check if a manpower company is real", "verify_agency"),
+        ("where do i complain about my agent who cheated me", "complain_dofe"),
+        ("can i go to dubai on a visit visa and work there", "visit_visa"),
+        ("is pre departure orientation training compulsory", "orientation"),
+        ("my husband died in saudi can we get compensation", "compensation"),
+        ("what is human trafficking", "trafficking_definition"),
+        ("what is the minimum wage in nepal", "minimum_wage"),
+        ("how can i go to korea for work", "eps_korea"),
+    ],
+    "ne": [
+        ("श्रम स्वीकृति कसरी लिने", "labour_permit"),
+        ("भिसा र टिकटको पैसा कसले तिर्छ", "free_visa_free_ticket"),
+        ("म्यानपावर असली हो कि होइन कसरी थाहा पाउने", "verify_agency"),
+        ("एजेन्टले ठग्यो उजुरी कहाँ गर्ने", "complain_dofe"),
+        ("भिजिट भिसामा काम गर्न जान मिल्छ", "visit_visa"),
+        ("अभिमुखीकरण तालिम अनिवार्य हो", "orientation"),
+        ("विदेशमा मृत्यु भए परिवारले क्षतिपूर्ति पाउँछ", "compensation"),
+        ("मानव बेचबिखन भनेको के हो", "trafficking_definition"),
+        ("न्यूनतम तलब कति हो", "minimum_wage"),
+        ("कोरिया कामका लागि कसरी जाने", "eps_korea"),
+    ],
+    "ne-Latn": [
+        ("shram swikriti kasari line", "labour_permit"),
+        ("visa ra ticket ko paisa kasle tirchha", "free_visa_free_ticket"),
+        ("manpower sachhi ho ki haina kasari thaha paune", "verify_agency"),
+        ("agent le thagyo ujuri kaha garne", "complain_dofe"),
+        ("visit visa ma kaam garna jana milcha", "visit_visa"),
+        ("orientation talim anivarya ho", "orientation"),
+        ("bidesh ma mrityu bhaye pariwar le chhatipurti pauchha", "compensation"),
+        ("manav bechbikhan bhaneko k ho", "trafficking_definition"),
+        ("minimum talab kati ho", "minimum_wage"),
+        ("korea kaam garna kasari jane", "eps_korea"),
+    ],
+}
+CASES = [
+    (index, form, text, topic)
+    for index, (form, text, topic) in enumerate(
+        (form, text, topic) for form, items in QUESTIONS.items() for text, topic in items
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, dict[str, str]]:
+    content = load_content(ROOT / "data" / "content")
+    return {t.id: {form: text.sms for form, text in t.answer.items()} for t in content.topics}
+
+
+@pytest.mark.parametrize(
+    ("index", "form", "text", "topic"), CASES, ids=[f"{f}-{t}" for _, f, _, t in CASES]
+)
+def test_a_real_question_gets_the_reviewed_answer_in_its_form(
+    service: Service, answers, index: int, form: str, text: str, topic: str
+):
+    sender = f"+9779811{index:06d}"  # a new person for each question
+    replies = text_sms(service, text, sender)
+    assert answers[topic][form] in replies, replies
