@@ -10,7 +10,7 @@ from tests.gateway.support import TwilioSender
 from webhooks.console.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS, has_permission
 from webhooks.models import User
 
-SUPERVISOR_ONLY_PAGES = ["/console/users", "/console/audit", "/console/supervise"]
+SUPERVISOR_ONLY_PAGES = ["/console/users", "/console/audit", "/console/supervise", "/console/stats"]
 
 
 @pytest.mark.parametrize("path", SUPERVISOR_ONLY_PAGES)

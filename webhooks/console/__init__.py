@@ -15,6 +15,9 @@ from webhooks.console.auth import csrf, login_manager
 from webhooks.console.cli import users_cli
 from webhooks.console.views import console_blueprint
 
+# Routes defined in their own modules on the console blueprint (imported for registration).
+from webhooks.console import stats  # noqa: F401  isort: skip
+
 
 def init_console(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True

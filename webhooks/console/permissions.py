@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "duty.manage",
         "audit.view",
         "referrals.manage",  # add, edit, verify, retire, import
+        "stats.view",
     },
 }
 
