@@ -28,6 +28,30 @@ HANDOFF_PATH = "/internal/handoffs"
 REFERRALS_PATH = "/api/referrals"
 
 
+async def _call_gateway(
+    method: str, path: str, what: str, conversation_id: str, settings: Settings, **request: Any
+) -> Any | None:
+    """One authenticated call to the gateway; its JSON, or None on any failure (logged)."""
+    if not settings.internal_api_token:
+        logger.warning("%s %s not sent: INTERNAL_API_TOKEN is not set", what, conversation_id)
+        return None
+    url = settings.gateway_url.rstrip("/") + path
+    headers = {"Authorization": f"Bearer {settings.internal_api_token}"}
+    timeout = aiohttp.ClientTimeout(total=settings.gateway_timeout_s)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.request(method, url, headers=headers, **request) as response,
+        ):
+            if response.status >= 300:
+                logger.warning("%s %s refused: HTTP %s", what, conversation_id, response.status)
+                return None
+            return await response.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        logger.warning("%s %s failed: %s", what, conversation_id, type(exc).__name__)
+        return None
+
+
 @dataclass(frozen=True)
 class HandoffResult:
     queued: bool
@@ -47,9 +71,7 @@ def parse_result(data: Any) -> HandoffResult | None:
     return HandoffResult(
         queued=data["queued"],
         on_duty=bool(data.get("on_duty")),
-        expected_wait_minutes=wait
-        if isinstance(wait, int) and not isinstance(wait, bool)
-        else None,
+        expected_wait_minutes=wait,
         available_from=available if isinstance(available, str) and available else None,
     )
 
@@ -66,10 +88,6 @@ async def open_handoff(
     """Ask the gateway to queue this conversation for a counsellor."""
     if reason not in REASONS or priority not in PRIORITIES:
         raise ValueError(f"bad hand-off reason/priority: {reason}/{priority}")
-    settings = settings or get_settings()
-    if not settings.internal_api_token:
-        logger.warning("handoff %s not sent: INTERNAL_API_TOKEN is not set", conversation_id)
-        return None
     body = {
         "conversation_id": conversation_id,
         "reason": reason,
@@ -78,20 +96,10 @@ async def open_handoff(
         "channel": channel,
         "summary": summary,
     }
-    url = settings.gateway_url.rstrip("/") + HANDOFF_PATH
-    headers = {"Authorization": f"Bearer {settings.internal_api_token}"}
-    timeout = aiohttp.ClientTimeout(total=settings.gateway_timeout_s)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(url, json=body, headers=headers) as response,
-        ):
-            if response.status >= 300:
-                logger.warning("handoff %s refused: HTTP %s", conversation_id, response.status)
-                return None
-            data = await response.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        logger.warning("handoff %s failed: %s", conversation_id, type(exc).__name__)
+    data = await _call_gateway(
+        "POST", HANDOFF_PATH, "handoff", conversation_id, settings or get_settings(), json=body
+    )
+    if data is None:
         return None
     result = parse_result(data)
     if result is None:
@@ -145,27 +153,14 @@ async def find_referrals(
     settings: Settings | None = None,
 ) -> dict[str, Any] | None:
     """Ask the gateway for verified services (see parse_referrals); None on any failure."""
-    settings = settings or get_settings()
-    if not settings.internal_api_token:
-        logger.warning("referrals %s not looked up: INTERNAL_API_TOKEN is not set", conversation_id)
-        return None
     params = {"place": place[:100], "lang": lang, "limit": str(limit)}
     if need:
         params["need"] = need
-    url = settings.gateway_url.rstrip("/") + REFERRALS_PATH
-    headers = {"Authorization": f"Bearer {settings.internal_api_token}"}
-    timeout = aiohttp.ClientTimeout(total=settings.gateway_timeout_s)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.get(url, params=params, headers=headers) as response,
-        ):
-            if response.status >= 300:
-                logger.warning("referrals %s refused: HTTP %s", conversation_id, response.status)
-                return None
-            data = await response.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        logger.warning("referrals %s failed: %s", conversation_id, type(exc).__name__)
+    data = await _call_gateway(
+        "GET", REFERRALS_PATH, "referrals", conversation_id, settings or get_settings(),
+        params=params,
+    )  # fmt: skip
+    if data is None:
         return None
     result = parse_referrals(data)
     if result is None:
