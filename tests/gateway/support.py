@@ -24,6 +24,7 @@ class FakeBot:
     replies: list[str] = field(default_factory=lambda: ["bot reply"])
     down: bool = False
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
         if self.down:
@@ -35,6 +36,11 @@ class FakeBot:
         if self.down:
             raise BotUnavailable
         return {"model_file": "models/test.tar.gz"}
+
+    def erase(self, conversation_id: str) -> None:
+        if self.down:
+            raise BotUnavailable
+        self.erased.append(conversation_id)
 
 
 def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:

@@ -42,6 +42,13 @@ class StubRasa(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_PUT(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        StubRasa.received.append({"put": self.path, "body": body})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
     def do_GET(self) -> None:
         self.send_response(200)
         self.end_headers()
@@ -85,3 +92,15 @@ def test_status_sends_the_api_token(rasa_url):
     status = RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").status()
     assert status["model_file"] == "m.tar.gz"
     assert "token=t0k" in status["token"]
+
+
+def test_erase_replaces_the_tracker_events_with_none(rasa_url):
+    RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").erase("abc123")
+    [call] = StubRasa.received
+    assert call["put"].startswith("/conversations/abc123/tracker/events?token=t0k")
+    assert call["body"] == []
+
+
+def test_erase_with_rasa_down_is_unavailable():
+    with pytest.raises(BotUnavailable):
+        RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).erase("abc123")

@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "audit.view",
         "referrals.manage",  # add, edit, verify, retire, import
         "stats.view",
+        "conversation.erase",  # delete a person's messages on their request
     },
 }
 

@@ -35,6 +35,7 @@ from webhooks.audit import audit
 from webhooks.console import auth
 from webhooks.console.canned import canned_responses
 from webhooks.console.permissions import has_permission, requires
+from webhooks.erasure import erase_conversation
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
 from webhooks.handoffs.service import HandoffError
@@ -704,6 +705,20 @@ def reveal(public_id: str) -> tuple[str, int]:
     audit("contact_revealed", current_user, conversation)
     db.session.commit()
     return _conversation_page(conversation, handoff, revealed=number)
+
+
+@console_blueprint.post("/conversations/<public_id>/erase")
+@requires("conversation.erase")
+def erase(public_id: str) -> BaseResponse:
+    """Delete what the person wrote and was sent, on their request (typed confirmation)."""
+    conversation, _handoff = _viewable(public_id)
+    if request.form.get("confirm", "").strip() != "ERASE":
+        abort(400, description="Type ERASE to confirm: this cannot be undone.")
+    result = erase_conversation(conversation, current_user, services().bot)
+    note = "" if result.bot_copy_erased else " The bot's copy could not be erased now: retry."
+    flash(f"Erased {result.messages} message(s) and {result.notes} note(s).{note}",
+          "ok" if result.bot_copy_erased else "warn")  # fmt: skip
+    return redirect(url_for("console.queue_page"))
 
 
 # --- supervision -----------------------------------------------------------------------------

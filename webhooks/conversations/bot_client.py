@@ -21,6 +21,8 @@ class BotClient(Protocol):
 
     def status(self) -> dict[str, Any]: ...
 
+    def erase(self, conversation_id: str) -> None: ...
+
 
 class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float, api_token: str = "") -> None:
@@ -59,4 +61,17 @@ class RasaClient:
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as error:
+            raise BotUnavailable from error
+
+    def erase(self, conversation_id: str) -> None:
+        """Replace the conversation's events in Rasa's tracker store with none."""
+        try:
+            response = self._session.put(
+                f"{self._base_url}/conversations/{conversation_id}/tracker/events",
+                params={"token": self._api_token} if self._api_token else None,
+                json=[],
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+        except requests.RequestException as error:
             raise BotUnavailable from error
