@@ -79,8 +79,11 @@ class ActionAnswer(Action):
             if topic is None:
                 dispatcher.utter_message(text=message("no_answer", form))
             else:
-                dispatcher.utter_message(text=render(topic, form, channel))
-                events = [SlotSet("last_topic", topic.id), SlotSet("last_country", None)]
+                # "fees for qatar", "कतारमा दूतावास": the country's own answer when there is one.
+                country = requested_country(tracker)
+                country = country if country in topic.countries else None
+                dispatcher.utter_message(text=render(topic, form, channel, country))
+                events = [SlotSet("last_topic", topic.id), SlotSet("last_country", country)]
             if danger:
                 events += await request_handoff(dispatcher, tracker, "danger", "urgent", danger)
             return events

@@ -61,6 +61,28 @@ async def test_unknown_topic_is_an_honest_no_answer(
 
 
 @pytest.mark.asyncio
+async def test_a_first_question_naming_a_country_gets_that_countrys_answer(
+    fixture_content, tracker_factory, dispatcher, domain
+):
+    tracker = tracker_factory(
+        "ask_free_visa_free_ticket", "मलेसियामा भिसा र टिकट कसले तिर्छ", language="ne"
+    )
+    events = await run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["NE SMS मलेसिया"]
+    assert SlotSet("last_country", "malaysia") in events
+
+
+@pytest.mark.asyncio
+async def test_a_country_without_its_own_answer_gets_the_general_one(
+    fixture_content, tracker_factory, dispatcher, domain
+):
+    tracker = tracker_factory("ask_free_visa_free_ticket", "is the ticket free for japan")
+    events = await run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["EN SMS fees"]
+    assert SlotSet("last_country", None) in events
+
+
+@pytest.mark.asyncio
 async def test_followup_country_from_entity(fixture_content, tracker_factory, dispatcher, domain):
     tracker = tracker_factory(
         "followup_country",

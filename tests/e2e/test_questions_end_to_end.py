@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 QUESTIONS = {
     "en": [
         ("how do i get a labour permit to work abroad", "labour_permit"),
-        ("who pays for my visa and air ticket to qatar", "free_visa_free_ticket"),
+        ("who pays for my visa and air ticket to qatar", "free_visa_free_ticket:qatar"),
         ("how to check if a manpower company is real", "verify_agency"),
         ("where do i complain about my agent who cheated me", "complain_dofe"),
         ("can i go to dubai on a visit visa and work there", "visit_visa"),
@@ -31,7 +31,7 @@ QUESTIONS = {
     ],
     "ne": [
         ("श्रम स्वीकृति कसरी लिने", "labour_permit"),
-        ("भिसा र टिकटको पैसा कसले तिर्छ", "free_visa_free_ticket"),
+        ("कतारमा भिसा र टिकटको पैसा कसले तिर्छ", "free_visa_free_ticket:qatar"),
         ("म्यानपावर असली हो कि होइन कसरी थाहा पाउने", "verify_agency"),
         ("एजेन्टले ठग्यो उजुरी कहाँ गर्ने", "complain_dofe"),
         ("भिजिट भिसामा काम गर्न जान मिल्छ", "visit_visa"),
@@ -64,8 +64,13 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def answers() -> dict[str, dict[str, str]]:
-    content = load_content(ROOT / "data" / "content")
-    return {t.id: {form: text.sms for form, text in t.answer.items()} for t in content.topics}
+    """``topic`` or ``topic:country`` -> form -> the reviewed SMS text."""
+    answers = {}
+    for topic in load_content(ROOT / "data" / "content").topics:
+        answers[topic.id] = {form: text.sms for form, text in topic.answer.items()}
+        for country, variant in topic.countries.items():
+            answers[f"{topic.id}:{country}"] = {form: text.sms for form, text in variant.items()}
+    return answers
 
 
 @pytest.mark.parametrize(
