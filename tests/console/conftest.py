@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask_migrate import upgrade
 
-from tests.console.support import Console, make_user
+from tests.console.support import Console, logged_in, make_user
 from tests.gateway.support import FakeBot, TwilioSender, settings_for
 from webhooks import create_app
 from webhooks.console import auth
@@ -82,26 +82,19 @@ def supervisor(app: Flask) -> User:
     return make_user("sita", role="supervisor")
 
 
-def _logged_in(app: Flask, user: User) -> Console:
-    console = Console(app.test_client())
-    response = console.login(user.username)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return console
-
-
 @pytest.fixture
 def as_counsellor(app: Flask, counsellor: User) -> Console:
-    return _logged_in(app, counsellor)
+    return logged_in(app, counsellor)
 
 
 @pytest.fixture
 def as_colleague(app: Flask, colleague: User) -> Console:
-    return _logged_in(app, colleague)
+    return logged_in(app, colleague)
 
 
 @pytest.fixture
 def as_supervisor(app: Flask, supervisor: User) -> Console:
-    return _logged_in(app, supervisor)
+    return logged_in(app, supervisor)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import g, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -118,3 +118,11 @@ def last_message_id(public_id: str) -> int:
     db.session.expire_all()
     conversation = db.session.scalar(select(Conversation).filter_by(public_id=public_id))
     return conversation.messages[-1].id
+
+
+def logged_in(app: Flask, user: User) -> Console:
+    """A console client logged in as ``user`` (who has already changed their password)."""
+    console = Console(app.test_client())
+    response = console.login(user.username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return console

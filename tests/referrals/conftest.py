@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.console.support import Console, make_user
+from tests.console.support import Console, logged_in, make_user
 from tests.gateway.conftest import fake_bot, migrated_database  # noqa: F401  (fixtures)
 from tests.gateway.support import FakeBot, settings_for
 from webhooks import create_app
@@ -62,13 +62,6 @@ def supervisor(app: Flask) -> User:
 @pytest.fixture
 def counsellor(app: Flask) -> User:
     return make_user("asha")
-
-
-def logged_in(app: Flask, user: User) -> Console:
-    console = Console(app.test_client())
-    response = console.login(user.username)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return console
 
 
 @pytest.fixture

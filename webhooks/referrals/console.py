@@ -42,32 +42,11 @@ referrals_console = Blueprint(
     "referrals_console", __name__, url_prefix="/console/referrals", template_folder="templates"
 )
 
-FORM_TEXT_FIELDS = (
-    "organisation_slug",
-    "organisation_en",
-    "organisation_ne",
-    "organisation_website",
-    "name_en",
-    "name_ne",
-    "description_en",
-    "description_ne",
-    "districts",
-    "provinces",
-    "countries",
-    "phone",
-    "website",
-    "email",
-    "address_en",
-    "address_ne",
-    "hours_en",
-    "hours_ne",
-    "languages",
-    "eligibility_en",
-    "eligibility_ne",
-    "confidence",
-    "notes",
-    "priority",
-)
+# Form fields posted as text; the others are checkboxes, lists or set by dedicated actions.
+NOT_TEXT_IN_FORM = {
+    "slug", "needs", "open_24h", "verified", "last_verified", "sources", "is_fallback", "status",
+}  # fmt: skip
+FORM_TEXT_FIELDS = tuple(c for c in entries.COLUMNS if c not in NOT_TEXT_IN_FORM)
 
 
 @referrals_console.before_request

@@ -64,34 +64,17 @@ COLUMNS = (
 REQUIRED = ("slug", "organisation_slug", "organisation_en", "name_en")
 # Changing any of these means what was verified is no longer what is stored.
 CONTACT_FIELDS = ("phone", "website", "email", "address_en")
-SERVICE_FIELDS = (
-    "name_en",
-    "name_ne",
-    "description_en",
-    "description_ne",
-    "needs",
-    "district_ids",
-    "province_ids",
-    "country_codes",
-    "phone",
-    "website",
-    "email",
-    "address_en",
-    "address_ne",
-    "hours_en",
-    "hours_ne",
-    "open_24h",
-    "languages",
-    "eligibility_en",
-    "eligibility_ne",
-    "verified",
-    "last_verified",
-    "confidence",
-    "sources",
-    "notes",
-    "priority",
-    "is_fallback",
-    "status",
+# The service row's fields: every column but the organisation's, places under their stored names.
+ORGANISATION_COLUMNS = (
+    "slug", "organisation_slug", "organisation_en", "organisation_ne", "organisation_website",
+)  # fmt: skip
+STORED_NAMES = {
+    "districts": "district_ids",
+    "provinces": "province_ids",
+    "countries": "country_codes",
+}
+SERVICE_FIELDS = tuple(
+    STORED_NAMES.get(column, column) for column in COLUMNS if column not in ORGANISATION_COLUMNS
 )
 
 MAX_LENGTHS = {
