@@ -13,6 +13,8 @@ Checks
 - NLU file convention (data/content/README.md): files with examples name their form
   (`<name>.<form>.yml`); every domain intent has >= 20 training examples per form;
   no example under two intents; no held-out example repeats a training example;
+- independent evaluation sets (data/eval/**, files with `messages:`; see data/eval/README.md):
+  no evaluation message is also a training example under data/nlu/;
 - phone numbers in answers, responses and action messages only from the allow-list.
 """
 
@@ -24,9 +26,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import yaml
+
 from bot.knowledge.content import load_content
 from bot.knowledge.forms import EN, FORMS, NE_LATN
-from bot.knowledge.nlu_files import form_of_path, normalise_example, read_nlu_file
+from bot.knowledge.nlu_files import form_of_path, normalise_example, read_nlu_dir, read_nlu_file
 from bot.knowledge.project import (
     BUILTIN_INTENTS,
     REPO_ROOT,
@@ -199,6 +203,25 @@ def check_nlu(report: Report, root: Path, domain_intents: set[str]) -> None:
                 report.error(f"{rel}: intent '{ex.intent}' is not listed in domain.yml")
 
 
+def check_eval_independence(report: Report, root: Path) -> None:
+    """No message of the independent evaluation sets may be a training example."""
+    trained = {normalise_example(ex.text) for ex in read_nlu_dir(root / "data" / "nlu")}
+    for path in sorted((root / "data" / "eval").glob("**/*.y*ml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            report.error(f"{path.relative_to(root)}: cannot read YAML ({exc})")
+            continue
+        messages = data.get("messages") if isinstance(data, dict) else None
+        for item in messages or []:
+            text = str(item.get("text", "")) if isinstance(item, dict) else ""
+            if text and normalise_example(text) in trained:
+                report.error(
+                    f"{path.relative_to(root)}: evaluation message '{text}' is also a training "
+                    "example under data/nlu/ (evaluation data must never be trained on)"
+                )
+
+
 def run(root: Path = REPO_ROOT) -> Report:
     report = Report()
     domain = load_domain(root / "domain.yml")
@@ -207,6 +230,7 @@ def run(root: Path = REPO_ROOT) -> Report:
     check_responses(report, domain.responses)
     check_action_messages(report)
     check_nlu(report, root, intents)
+    check_eval_independence(report, root)
     return report
 
 
