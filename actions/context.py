@@ -23,6 +23,13 @@ def channel_of(tracker: Tracker) -> str:
     return channel if channel in CHANNELS else "sms"
 
 
+def turn_of(tracker: Tracker) -> int | None:
+    """The gateway's id for the message this turn answers (metadata ``turn``), if it sent one."""
+    metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
+    turn = metadata.get("turn")
+    return turn if isinstance(turn, int) and not isinstance(turn, bool) else None
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 

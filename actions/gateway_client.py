@@ -84,8 +84,13 @@ async def open_handoff(
     channel: str,
     summary: dict[str, Any],
     settings: Settings | None = None,
+    turn: int | None = None,
 ) -> HandoffResult | None:
-    """Ask the gateway to queue this conversation for a counsellor."""
+    """Ask the gateway to queue this conversation for a counsellor.
+
+    ``turn`` (the gateway's id for the message being answered) makes the request idempotent:
+    the gateway opens at most one hand-off per turn, and can repair a turn it gave up on.
+    """
     if reason not in REASONS or priority not in PRIORITIES:
         raise ValueError(f"bad hand-off reason/priority: {reason}/{priority}")
     body = {
@@ -96,6 +101,8 @@ async def open_handoff(
         "channel": channel,
         "summary": summary,
     }
+    if turn is not None:
+        body["turn"] = turn
     data = await _call_gateway(
         "POST", HANDOFF_PATH, "handoff", conversation_id, settings or get_settings(), json=body
     )

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_client
-from actions.context import channel_of, language_of, latest_intent
+from actions.context import channel_of, language_of, latest_intent, turn_of
 from actions.gateway_client import HandoffResult
 from actions.messages import message
 from actions.safety import is_danger
@@ -84,6 +84,7 @@ async def request_handoff(
         language=form,
         channel=channel_of(tracker),
         summary=build_summary(tracker, intent),
+        turn=turn_of(tracker),
     )
     dispatcher.utter_message(text=status_message(result, form))
     queued = bool(result and result.queued)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.turn_budget import ACTION_GATEWAY_TIMEOUT_SECONDS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -15,7 +17,7 @@ class Settings:
     gateway_url: str = "http://127.0.0.1:8000"
     internal_api_token: str | None = None  # no default secret: without it no hand-off call
     content_dir: Path = REPO_ROOT / "data" / "content"
-    gateway_timeout_s: float = 3.0
+    gateway_timeout_s: float = ACTION_GATEWAY_TIMEOUT_SECONDS  # the gateway waits for the sum
 
 
 def _content_dir(raw: str | None) -> Path:

@@ -50,8 +50,11 @@ def tracker_factory():
         ranking: list[dict[str, Any]] | None = None,
         history: list[str] | None = None,
         sender_id: str = "conv-123",
+        turn: int | None = None,
     ) -> Tracker:
-        metadata = {"channel": channel} if channel else {}
+        metadata: dict[str, Any] = {"channel": channel} if channel else {}
+        if turn is not None:
+            metadata["turn"] = turn
         latest = {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},

@@ -52,6 +52,19 @@ async def test_danger_handoff_with_gateway_on_duty(gateway, tracker_factory, dis
 
 
 @pytest.mark.asyncio
+async def test_the_handoff_names_the_turn_the_gateway_sent(
+    gateway, tracker_factory, dispatcher, domain
+):
+    # The gateway opens one hand-off per turn however often the action runs, and finds the
+    # turns it gave up on by this id (webhooks/handoffs/service.py, turn_repair.py).
+    await ActionHandoff().run(dispatcher, tracker_factory("ask_human", turn=417), domain)
+    await ActionHandoff().run(dispatcher, tracker_factory("ask_human"), domain)
+    with_turn, without = (request["json"] for request in gateway.requests)
+    assert with_turn["turn"] == 417
+    assert "turn" not in without
+
+
+@pytest.mark.asyncio
 async def test_asked_handoff_off_duty_in_nepali(gateway, tracker_factory, dispatcher, domain):
     gateway.reply = {
         "queued": True,
