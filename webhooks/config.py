@@ -22,6 +22,10 @@ def _boolean(value: object) -> bool:
     return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
 
 
+def _comma_list(value: object) -> list[str]:
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
 # (setting name, default, parser). A default of None means "required in production".
 _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("SECRET_KEY", None, str),
@@ -30,12 +34,16 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("TWILIO_AUTH_TOKEN", None, str),
     ("TWILIO_ACCOUNT_SID", "", str),
     ("TWILIO_VALIDATE_SIGNATURES", "true", _boolean),
+    # Secrets of Twilio SharedKeys, for webhooks a Webhook Setting signs instead of the auth
+    # token (comma-separated: old and new during a key rotation).
+    ("TWILIO_WEBHOOK_SHARED_KEYS", "", _comma_list),
     ("PUBLIC_BASE_URL", "http://127.0.0.1:8000", lambda v: str(v).rstrip("/")),
     ("PROXY_COUNT", "0", int),
     ("DATABASE_URL", DEFAULT_DATABASE_URL, str),
     ("RASA_URL", "http://127.0.0.1:5005", lambda v: str(v).rstrip("/")),
     ("RASA_API_TOKEN", "", str),
-    ("RASA_TIMEOUT_SECONDS", "6", float),
+    # Above the action server's worst case (bot/turn_budget.py), under Twilio's 15 s.
+    ("RASA_TIMEOUT_SECONDS", "10", float),
     ("MAX_INBOUND_CHARS", "1600", int),
     # Outbound through Twilio (counsellor replies). Without an account SID nothing is sent:
     # messages stay queued and visible in the console.

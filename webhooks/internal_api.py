@@ -13,7 +13,7 @@ from sqlalchemy import select
 from webhooks.errors import bad_request
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
-from webhooks.models import Conversation
+from webhooks.models import Conversation, Message
 from webhooks.services import services
 
 internal_blueprint = Blueprint("internal", __name__, url_prefix="/internal")
@@ -46,15 +46,23 @@ def open_handoff() -> Response | tuple[Response, int]:
     summary = body.get("summary") or {}
     if not isinstance(summary, dict):
         return bad_request("summary must be an object")
+    turn = body.get("turn")
+    if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int)):
+        return bad_request("turn must be the message id the gateway sent in the metadata")
     conversation = db.session.scalar(
         select(Conversation).filter_by(public_id=str(body.get("conversation_id", "")))
     )
     if conversation is None:
         abort(404, description="no such conversation")
+    turn_message = db.session.get(Message, turn) if turn is not None else None
+    if turn is not None and (
+        turn_message is None or turn_message.conversation_id != conversation.id
+    ):
+        turn_message = None  # not a turn of this conversation (e.g. erased since): no key
 
     handoff, created = handoffs.open_handoff(
         conversation, reason=reason, priority=priority, language=body.get("language"),
-        summary=summary,
+        summary=summary, turn=turn_message,
     )  # fmt: skip
     app_services = services()
     availability = handoffs.availability(

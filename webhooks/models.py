@@ -28,6 +28,7 @@ class Direction(str, Enum):
 
 
 class MessageStatus(str, Enum):
+    PENDING = "pending"  # inbound, stored and acknowledged; the worker runs its bot turn
     RECEIVED = "received"  # inbound, being processed
     ANSWERED = "answered"  # inbound, the bot replied
     UNANSWERED = "unanswered"  # inbound, the bot could not be reached: review or retry
@@ -103,7 +104,9 @@ class Message(db.Model):
     sms_encoding: Mapped[str | None] = mapped_column(String(8))
     sms_segments: Mapped[int | None]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # counsellor replies
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. Twilio SM…
+    # Our reference (sahayatri-<id>), stored before the send; then the provider's id (Twilio SM…)
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_parts: Mapped[int | None]  # SMS parts the provider reports it sent the text in
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -111,6 +114,23 @@ class Message(db.Model):
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+
+
+class DeliveryReceipt(db.Model):
+    """One delivery report from a provider (per SMS part for the Android app).
+
+    ``event_id`` is the provider's id for the report (the app's webhook event id, which stays
+    the same when the app retries it), so a redelivered report is counted once.
+    """
+
+    __tablename__ = "delivery_receipts"
+    __table_args__ = (UniqueConstraint("message_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class User(UserMixin, db.Model):
@@ -166,6 +186,12 @@ class Handoff(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(40))
     reassured_at: Mapped[datetime | None]
     on_call_notified_at: Mapped[datetime | None]
+    # The inbound message whose bot turn opened this hand-off: one hand-off per turn, and a
+    # turn the gateway gave up on can be found and the bot's memory of it repaired.
+    turn_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), unique=True
+    )
+    turn_repaired_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship()
     counsellor: Mapped[User | None] = relationship()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from bot.turn_budget import BOT_TURN_WORST_CASE_SECONDS
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations.bot_client import BotClient, RasaClient
 from webhooks.conversations.router import Router
@@ -13,6 +15,8 @@ from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
 from webhooks.outbound.senders import AndroidSmsGatewaySender, Sender, TwilioSender
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "sahayatri"
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
@@ -46,6 +50,13 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
     config = app.config
     vault = ContactVault(config["DATA_ENCRYPTION_KEY"])
     if bot is None:
+        if config["RASA_TIMEOUT_SECONDS"] <= BOT_TURN_WORST_CASE_SECONDS:
+            log.warning(
+                "RASA_TIMEOUT_SECONDS=%s is not above a bot turn's worst case (%s s): turns "
+                "that open a hand-off may be cut off (the worker then repairs them)",
+                config["RASA_TIMEOUT_SECONDS"],
+                BOT_TURN_WORST_CASE_SECONDS,
+            )
         bot = RasaClient(
             config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"], config["RASA_API_TOKEN"]
         )

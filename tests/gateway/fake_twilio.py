@@ -1,4 +1,8 @@
-"""A local fake of Twilio's Messages API: captures what we send, fails on demand."""
+"""A local fake of Twilio's Messages API: captures what we send, fails on demand.
+
+Like Twilio it creates the message before answering, so ``drop_answers`` can model a create
+call whose answer never reaches us although the message exists (and will be sent).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ class FakeTwilioApi:
     url: str = ""
     sent: list[dict[str, str]] = field(default_factory=list)
     fail_with: int | None = None  # HTTP status to answer with instead of accepting
+    drop_answers: int = 0  # create the message, then close the connection, this often
 
     def handler(self) -> type[QuietJsonHandler]:
         api = self
@@ -34,6 +39,10 @@ class FakeTwilioApi:
                     return
                 sid = "SM" + uuid.uuid4().hex
                 api.sent.append({**form, "sid": sid})
+                if api.drop_answers:
+                    api.drop_answers -= 1
+                    self.close_connection = True
+                    return
                 self.reply_json(201, {"sid": sid, "status": "queued", "to": form.get("To"),
                                   "body": form.get("Body")})  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +24,14 @@ class FakeBot:
 
     replies: list[str] = field(default_factory=lambda: ["bot reply"])
     down: bool = False
+    delay_s: float = 0.0  # a slow turn
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
+    appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if self.down:
             raise BotUnavailable
         self.received.append((conversation_id, text, metadata))
@@ -41,6 +46,11 @@ class FakeBot:
         if self.down:
             raise BotUnavailable
         self.erased.append(conversation_id)
+
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        if self.down:
+            raise BotUnavailable
+        self.appended.append((conversation_id, events))
 
 
 def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
-from tests.gateway.support import sign
+from tests.gateway.support import AUTH_TOKEN, PUBLIC_BASE_URL, sign
 from webhooks.extensions import db
 from webhooks.models import Conversation, Message, MessageStatus, utcnow
 from webhooks.outbound.delivery import BACKOFF, OutsideWindowError
@@ -26,7 +28,10 @@ def test_a_reply_goes_out_through_twilio_to_the_person(twilio, fake_twilio):
     assert sent["To"] == "+9779800000031"
     assert sent["From"] == "+15005550006"
     assert sent["Body"] == "नमस्ते, म परामर्शदाता हुँ।"
-    assert sent["StatusCallback"].endswith("/webhooks/twilio/status")
+    # Our reference rides in the callback URL: receipts find the message without the SID.
+    assert sent["StatusCallback"] == (
+        f"{PUBLIC_BASE_URL}/webhooks/twilio/status?ref=sahayatri-{message.id}"
+    )
     assert message.status == MessageStatus.SENT.value
     assert message.provider_id == sent["sid"]
     assert (message.sms_encoding, message.sms_segments) == ("UCS-2", 1)
@@ -36,6 +41,17 @@ def test_whatsapp_replies_use_whatsapp_addresses(twilio, fake_twilio):
     conversation = conversation_from(twilio, sender="whatsapp:+9779800000032")
     services().outbox.queue(conversation, "hello")
     assert fake_twilio.sent[0]["To"] == "whatsapp:+9779800000032"
+    assert fake_twilio.sent[0]["From"] == "whatsapp:+15005550006"
+
+
+def test_a_whatsapp_sender_configured_without_its_prefix_gets_it(app, twilio, fake_twilio):
+    # A bare From with a whatsapp: To is refused by Twilio (error 21910).
+    app.config["TWILIO_WHATSAPP_FROM"] = "+15005550006"
+    from webhooks.services import init_services
+
+    init_services(app, bot=services().bot)
+    conversation = conversation_from(twilio, sender="whatsapp:+9779800000034")
+    services().outbox.queue(conversation, "hello")
     assert fake_twilio.sent[0]["From"] == "whatsapp:+15005550006"
 
 
@@ -107,13 +123,56 @@ def status_post(client, form: dict[str, str], signed: bool = True):
     return client.post("/webhooks/twilio/status", data=form, headers=headers)
 
 
-def test_status_callbacks_update_delivery_and_never_go_backwards(client, twilio, fake_twilio):
+def callback(client, sent: dict[str, str], status: str, **extra: str):
+    """Twilio's status callback: to the exact StatusCallback URL it was given, signed over it."""
+    url = sent["StatusCallback"]
+    form = {"MessageSid": sent["sid"], "MessageStatus": status, "AccountSid": "AC" + "0" * 32,
+            **extra}  # fmt: skip
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+    parts = urlsplit(url)
+    return client.post(f"{parts.path}?{parts.query}", data=form,
+                       headers={"X-Twilio-Signature": signature})  # fmt: skip
+
+
+def statuses_after(client, twilio, fake_twilio, *statuses: str) -> str:
     [message] = services().outbox.queue(conversation_from(twilio), "hello")
-    sid = message.provider_id
-    assert status_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
-    assert status_post(client, {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 204
+    [sent] = fake_twilio.sent
+    for status in statuses:
+        assert callback(client, sent, status, ErrorCode="30003").status_code in (202, 204)
     db.session.refresh(message)
-    assert message.status == MessageStatus.DELIVERED.value
+    return message.status
+
+
+@pytest.mark.parametrize(
+    ("statuses", "final"),
+    [
+        (("sent", "delivered"), "delivered"),
+        (("delivered", "sent"), "delivered"),  # reordered: never backwards
+        (("delivered", "sending", "queued"), "delivered"),
+        (("sent", "partially_delivered"), "sent"),  # not every part
+        (("undelivered", "delivered"), "failed"),  # failed stays failed...
+        (("failed", "sent", "delivered"), "failed"),
+        (("delivered", "undelivered"), "failed"),
+        (("failed", "read"), "delivered"),  # ...unless WhatsApp says the person read it
+        (("sent", "receiving"), "sent"),  # a status we do not track changes nothing
+    ],
+)
+def test_status_callbacks_form_a_ranked_state(client, twilio, fake_twilio, statuses, final):
+    assert statuses_after(client, twilio, fake_twilio, *statuses) == final
+
+
+def test_a_callback_for_a_message_whose_create_answer_was_lost_finds_it(
+    client, twilio, fake_twilio
+):
+    fake_twilio.drop_answers = 1  # Twilio created the message; we never got the SID
+    [message] = services().outbox.queue(conversation_from(twilio), "are you safe?")
+    assert message.status == MessageStatus.QUEUED.value
+    [sent] = fake_twilio.sent
+    assert callback(client, sent, "sent").status_code == 204  # unknown SID, known ref
+    db.session.refresh(message)
+    assert (message.status, message.provider_id) == (MessageStatus.SENT.value, sent["sid"])
+    services().outbox.retry_due(message.created_at + BACKOFF[-1] * 2)
+    assert len(fake_twilio.sent) == 1  # not sent a second time
 
 
 def test_failed_delivery_receipts_are_shown(client, twilio, fake_twilio):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from tests.gateway.support import AUTH_TOKEN, PUBLIC_BASE_URL, TwilioSender, sign
 from webhooks.extensions import db
 from webhooks.models import Contact, Message, MessageStatus
 
 DEVANAGARI = range(0x0900, 0x0980)
+TWILIO_PATH = "/webhooks/twilio/messages"
 
 
 def replies(response) -> list[str]:
@@ -236,3 +241,106 @@ def test_an_unexpected_error_still_gives_a_safe_reply_and_keeps_the_message(
     stored = db.session.scalar(select(Message).filter_by(direction="in"))
     assert stored.status == MessageStatus.UNANSWERED.value
     assert "secret detail" not in caplog.text
+
+
+# --- the exact URL, the shared-key signing mode -------------------------------------------
+
+ESCAPED_QUERY = "/webhooks/twilio/messages?tag=a%2Fb%20c&n=%7E1"  # as configured at Twilio
+ESCAPED_PATH = "/webhooks/twilio/%6Dessages?n=%7E1"  # an escape in the path too
+
+
+def form_for(text: str = "hello") -> dict[str, str]:
+    return {"MessageSid": "SM" + "b" * 32, "From": "+9779800000001", "To": "+1500", "Body": text}
+
+
+@pytest.mark.parametrize("target", [ESCAPED_QUERY, ESCAPED_PATH])
+def test_the_signature_is_checked_on_the_exact_url_twilio_requested(client, fake_bot, target):
+    # Twilio signs the URL as configured, escapes and all (twilio.com/docs/api/errors/57012).
+    form = form_for()
+    exact = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + target, form)
+    response = client.post(target, data=form, headers={"X-Twilio-Signature": exact})
+    assert response.status_code == 200
+    decoded = PUBLIC_BASE_URL + "/webhooks/twilio/messages?tag=a/b c&n=~1"
+    forged = RequestValidator(AUTH_TOKEN).compute_signature(decoded, form)
+    response = client.post(ESCAPED_QUERY, data=form, headers={"X-Twilio-Signature": forged})
+    assert response.status_code == 403
+
+
+def test_behind_a_proxy_the_forwarded_host_and_the_raw_path_are_signed(app, fake_bot):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.config["PROXY_COUNT"] = 1
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    form = form_for()
+    url = "https://public.example.net" + ESCAPED_QUERY
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
+    headers = {"X-Twilio-Signature": signature, "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "public.example.net"}  # fmt: skip
+    assert app.test_client().post(ESCAPED_QUERY, data=form, headers=headers).status_code == 200
+
+
+SHARED_KEY, OLD_SHARED_KEY = "shared-key-secret-2", "shared-key-secret-1"
+
+
+def shared_key_post(client, key: str, algorithm: str = "HMAC_SHA256", path=TWILIO_PATH):
+    """A webhook signed the way a Webhook Setting with a SharedKey signs it."""
+    form = form_for()
+    signed = PUBLIC_BASE_URL + path + "".join(k + form[k] for k in sorted(form))
+    digest = {"HMAC_SHA256": hashlib.sha256, "HMAC_SHA1": hashlib.sha1}.get(algorithm, "sha256")
+    signature = base64.b64encode(hmac.new(key.encode(), signed.encode(), digest).digest()).decode()
+    settings = f"key=webhooks_sharedkey_01{'0' * 24},algorithm={algorithm}"
+    headers = {"X-Twilio-Signature": signature, "X-Twilio-Webhooks-Signature-Settings": settings}
+    return client.post(path, data=form, headers=headers)
+
+
+@pytest.mark.parametrize("key", [SHARED_KEY, OLD_SHARED_KEY])
+def test_shared_key_signatures_are_accepted_when_the_header_says_so(app, client, key):
+    app.config["TWILIO_WEBHOOK_SHARED_KEYS"] = [SHARED_KEY, OLD_SHARED_KEY]  # mid-rotation
+    assert shared_key_post(client, key).status_code == 200
+    assert shared_key_post(client, key, algorithm="HMAC_SHA1").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("keys", "key", "algorithm", "reason"),
+    [
+        ([SHARED_KEY], "some-other-key", "HMAC_SHA256", "invalid"),
+        ([SHARED_KEY], AUTH_TOKEN, "HMAC_SHA256", "invalid"),  # the header picks the key
+        ([SHARED_KEY], SHARED_KEY, "HMAC_MD5", "unsupported"),
+        ([], SHARED_KEY, "HMAC_SHA256", "TWILIO_WEBHOOK_SHARED_KEYS"),
+    ],
+)
+def test_bad_shared_key_signatures_are_refused_with_a_reason(
+    app, client, fake_bot, keys, key, algorithm, reason
+):
+    app.config["TWILIO_WEBHOOK_SHARED_KEYS"] = keys
+    response = shared_key_post(client, key, algorithm)
+    assert response.status_code == 403
+    assert reason in response.get_json()["error"]
+    assert fake_bot.received == []
+
+
+def test_without_the_header_the_auth_token_signature_is_still_required(app, client, twilio):
+    app.config["TWILIO_WEBHOOK_SHARED_KEYS"] = [SHARED_KEY]
+    assert twilio.post("hello").status_code == 200
+    form = form_for()
+    signature = RequestValidator(SHARED_KEY).compute_signature(PUBLIC_BASE_URL + TWILIO_PATH, form)
+    response = client.post(TWILIO_PATH, data=form, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+# --- an empty bot answer is not an answer -----------------------------------------------
+
+
+def test_an_empty_bot_answer_gets_the_safe_reply_and_is_kept_unanswered(twilio, fake_bot):
+    # Rasa's REST channel answers 200 [] when the turn fails inside it.
+    fake_bot.replies = []
+    [reply] = replies(twilio.post("what are the fees for qatar"))
+    assert "100" in reply and "1145" in reply
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert stored.status == MessageStatus.UNANSWERED.value
+
+
+def test_the_bot_is_told_which_turn_it_answers(twilio, fake_bot):
+    replies(twilio.post("hello"))
+    stored = db.session.scalar(select(Message).filter_by(direction="in"))
+    assert fake_bot.received[0][2]["turn"] == stored.id

@@ -1,9 +1,17 @@
 """In-country SMS through SMS Gateway for Android (a Nepali SIM in an Android phone).
 
 The app POSTs signed webhooks: ``X-Signature`` is hex HMAC-SHA256 of the raw body followed by
-``X-Timestamp`` (Unix seconds), keyed with the signing key set in the app. Replies cannot go
-back in the response: they are queued and sent through the app's API by the outbox, and the
-app's ``sms:sent`` / ``sms:delivered`` / ``sms:failed`` webhooks update their delivery state.
+``X-Timestamp`` (Unix seconds), keyed with the signing key set in the app
+(android-sms-gateway modules/webhooks/plugins/PayloadSingingPlugin.kt). Replies cannot go back
+in the response: they are queued and sent through the app's API by the outbox, and the app's
+``sms:sent`` / ``sms:delivered`` / ``sms:failed`` webhooks update their delivery state.
+
+The app gives up on a webhook after 5 s without data (30 s in all) and retries anything but a
+2xx, with backoff, 15 times by default (modules/webhooks/workers/WebhookQueueProcessorWorker.kt,
+WebhooksSettings.kt ``retryCount``). So every authentic event is answered at once: an
+``sms:received`` is stored and the worker runs the bot turn and sends the replies (the event
+id makes a retried event a no-op); an event we cannot use (an operator's alphanumeric sender,
+an empty text) gets 200 with the reason, since a 4xx would only be retried for days.
 """
 
 from __future__ import annotations
@@ -21,19 +29,22 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
-from webhooks.extensions import db
-from webhooks.models import Message, MessageStatus
-from webhooks.outbound.delivery import record_delivery
+from webhooks.models import MessageStatus
+from webhooks.outbound.receipts import Receipt, record_receipt
 from webhooks.services import services
 
 android_sms_blueprint = Blueprint("android_sms", __name__, url_prefix="/webhooks/android-sms")
 
 CHANNEL = "android_sms"
 MAX_CLOCK_SKEW_SECONDS = 300
+# One event per state change of each part (modules/webhooks/EventsReceiver.kt): "sms:delivered"
+# once per delivered part, "sms:failed" when a part fails; "sms:cancelled" (app v1.67) when a
+# pending message is cancelled on the phone, so it never went out.
 DELIVERY_EVENTS = {
     "sms:sent": MessageStatus.SENT,
     "sms:delivered": MessageStatus.DELIVERED,
     "sms:failed": MessageStatus.FAILED,
+    "sms:cancelled": MessageStatus.FAILED,
 }
 
 
@@ -87,30 +98,29 @@ def webhook() -> Response | tuple[Response, int]:
     if kind == "sms:received":
         return _received(event, payload)
     if kind in DELIVERY_EVENTS:
-        message_id = str(payload.get("messageId") or "")
-        if not message_id:
-            return bad_request("missing payload.messageId")
-        known = record_delivery(message_id, DELIVERY_EVENTS[kind], payload.get("reason"))
-        return jsonify({"ok": True, "known": known})
+        return _delivery_report(event, kind, payload)
     return jsonify({"ok": True, "ignored": kind})  # e.g. system:ping
 
 
+def _ignored(reason: str) -> Response:
+    """An authentic event we do not use: 200, or the app retries it for days."""
+    return jsonify({"ok": True, "ignored": reason})
+
+
 def _received(event: dict[str, Any], payload: dict[str, Any]) -> Response | tuple[Response, int]:
+    # "phoneNumber" is deprecated in favour of "sender" for received messages
+    # (modules/webhooks/payload/MessageEventPayload.kt); older app versions send only it.
     event_id, text = event.get("id"), payload.get("message")
-    missing = [
-        name
-        for name, value in (("id", event_id), ("payload.phoneNumber", payload.get("phoneNumber")))
-        if not value
-    ]
-    if not isinstance(text, str) or not text.strip():
-        missing.append("payload.message")
+    sender = payload.get("sender") or payload.get("phoneNumber")
+    missing = [name for name, value in (("id", event_id), ("payload.sender", sender)) if not value]
     if missing:
         return bad_request(f"missing or empty fields: {', '.join(missing)}")
-    address = normalise_nepali_number(str(payload["phoneNumber"]))
-    if address is None:
-        return bad_request("payload.phoneNumber is not a phone number")
-    app_services = services()
-    result = app_services.router.handle(
+    if not isinstance(text, str) or not text.strip():
+        return _ignored("empty message")
+    address = normalise_nepali_number(str(sender))
+    if address is None:  # "NTC", "Ncell", bank alerts: nobody to answer
+        return _ignored("sender is not a phone number")
+    result = services().router.accept_for_later(
         InboundMessage(
             channel=CHANNEL,
             address=address,
@@ -119,7 +129,19 @@ def _received(event: dict[str, Any], payload: dict[str, Any]) -> Response | tupl
             replies_in_band=False,
         )
     )
-    if not result.duplicate:  # a redelivered event must not send the replies twice
-        for reply_id in result.reply_ids:
-            app_services.outbox.attempt(db.session.get(Message, reply_id))
-    return jsonify({"ok": True, "duplicate": result.duplicate})
+    return jsonify({"ok": True, "queued": not result.duplicate, "duplicate": result.duplicate})
+
+
+def _delivery_report(event: dict[str, Any], kind: str, payload: dict[str, Any]) -> Response:
+    message_id = str(payload.get("messageId") or "")
+    if not message_id:
+        return _ignored("no payload.messageId")
+    parts = payload.get("partsCount")  # sms:sent only; -1 when the app does not know
+    receipt = Receipt(
+        DELIVERY_EVENTS[kind],
+        event_id=str(event.get("id") or "")[:64] or None,
+        error=str(payload.get("reason") or kind)[:200],
+        parts=parts if isinstance(parts, int) and not isinstance(parts, bool) else None,
+        per_part=True,
+    )
+    return jsonify({"ok": True, "known": record_receipt(message_id, receipt)})

@@ -1,44 +1,48 @@
 """Twilio SMS and WhatsApp: signed webhooks in, TwiML out.
 
 Twilio serves WhatsApp and SMS from numbers abroad; it has no two-way SMS inside Nepal (the
-Android gateway channel covers that). ``From`` is ``whatsapp:+977…`` for WhatsApp.
+Android gateway channel covers that). ``From`` is ``whatsapp:+977…`` for WhatsApp. Signatures:
+see ``twilio_signature``; delivery receipts: see ``webhooks.outbound.receipts``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import phonenumbers
 from flask import Blueprint, Response, abort, current_app, request
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from webhooks.channels.twilio_signature import SignatureRejected, check_signature, requested_url
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
 from webhooks.models import MessageStatus
-from webhooks.outbound.delivery import record_delivery
+from webhooks.outbound.receipts import Receipt, record_receipt
 from webhooks.services import services
 
+log = logging.getLogger(__name__)
+
 twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+# Twilio's Message status values (twilio.com/docs/messaging/api/message-resource#message-status-
+# values). A callback is sent for each change after creation, in no guaranteed order.
+# "partially_delivered" is not delivered; "canceled" (a scheduled message) never went out;
+# "read" (WhatsApp) proves delivery and is the one status allowed to override a failure.
 TWILIO_STATUS = {
-    "queued": MessageStatus.SENT, "sending": MessageStatus.SENT, "sent": MessageStatus.SENT,
+    "queued": MessageStatus.SENT, "accepted": MessageStatus.SENT,
+    "scheduled": MessageStatus.SENT, "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT, "partially_delivered": MessageStatus.SENT,
     "delivered": MessageStatus.DELIVERED, "read": MessageStatus.DELIVERED,
     "undelivered": MessageStatus.FAILED, "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
 }  # fmt: skip
+PROOF_OF_DELIVERY = {"read"}
 
 
 WHATSAPP_PREFIX = "whatsapp:"
 REQUIRED_FIELDS = ("MessageSid", "From", "To")
-
-
-def signed_url() -> str:
-    """The URL Twilio signed: the public URL, not whatever the proxy forwarded to us."""
-    if current_app.config["PROXY_COUNT"]:
-        return request.url  # ProxyFix has restored scheme and host
-    query = request.query_string.decode()
-    return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
 
 
 def validate_twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,11 +50,15 @@ def validate_twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if current_app.config["TWILIO_VALIDATE_SIGNATURES"]:
-            validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-            signature = request.headers.get("X-Twilio-Signature", "")
-            if not signature or not validator.validate(signed_url(), request.form, signature):
-                abort(403, description="invalid or missing X-Twilio-Signature")
+        config = current_app.config
+        if config["TWILIO_VALIDATE_SIGNATURES"]:
+            url = requested_url(request, config["PUBLIC_BASE_URL"], bool(config["PROXY_COUNT"]))
+            try:
+                check_signature(url, request.form, request.headers, config["TWILIO_AUTH_TOKEN"],
+                                config["TWILIO_WEBHOOK_SHARED_KEYS"])  # fmt: skip
+            except SignatureRejected as rejected:
+                log.warning("Twilio webhook refused: %s", rejected)
+                abort(403, description=str(rejected))
         return view(*args, **kwargs)
 
     return checked
@@ -112,7 +120,14 @@ def status_callback() -> Response | tuple[Response, int]:
         return bad_request("missing or empty fields: MessageSid, MessageStatus")
     mapped = TWILIO_STATUS.get(status)
     if mapped is None:
-        return Response(status=202)  # a status we do not track (e.g. "accepted")
-    error = f"Twilio status {status} {request.form.get('ErrorCode', '')}".strip()
-    known = record_delivery(sid, mapped, error)
+        return Response(status=202)  # a status we do not track (e.g. "receiving")
+    receipt = Receipt(
+        mapped,
+        event_id=f"twilio-{status}",  # one report per status and message: a retry counts once
+        error=f"Twilio status {status} {request.form.get('ErrorCode', '')}".strip(),
+        overrides_failure=status in PROOF_OF_DELIVERY,
+    )
+    # ``ref`` is our reference, put in the callback URL when the message was created: it finds
+    # the message even when the create call's answer (and with it the SID) was lost.
+    known = record_receipt(sid, receipt, reference=request.args.get("ref"))
     return Response(status=204 if known else 202)

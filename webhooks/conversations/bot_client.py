@@ -23,6 +23,8 @@ class BotClient(Protocol):
 
     def erase(self, conversation_id: str) -> None: ...
 
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None: ...
+
 
 class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float, api_token: str = "") -> None:
@@ -65,11 +67,21 @@ class RasaClient:
 
     def erase(self, conversation_id: str) -> None:
         """Replace the conversation's events in Rasa's tracker store with none."""
+        self._tracker_events("PUT", conversation_id, [])
+
+    def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Add events to the conversation's tracker (Rasa HTTP API, needs --enable-api)."""
+        self._tracker_events("POST", conversation_id, events)
+
+    def _tracker_events(
+        self, method: str, conversation_id: str, events: list[dict[str, Any]]
+    ) -> None:
         try:
-            response = self._session.put(
+            response = self._session.request(
+                method,
                 f"{self._base_url}/conversations/{conversation_id}/tracker/events",
                 params={"token": self._api_token} if self._api_token else None,
-                json=[],
+                json=events,
                 timeout=self._timeout,
             )
             response.raise_for_status()

@@ -1,14 +1,17 @@
 """Decides where an inbound message goes and what the person gets back.
 
 Order matters: store first (nothing is lost), then redelivery, keywords and opt-out, then the
-bot. When the bot cannot be reached the person still gets a safe reply in their own script and
-the message is marked unanswered for review.
+bot. When the bot cannot be reached, or answers nothing, the person still gets a safe reply in
+their own script and the message is marked unanswered for review. Channels that must
+acknowledge at once store the message and let the worker run the turn (``accept_for_later``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
+from sqlalchemy import update
 
 from bot.language.detector import choose_form
 from webhooks.contact_vault import ContactVault
@@ -31,6 +34,47 @@ class Router:
     max_inbound_chars: int
 
     def handle(self, inbound: InboundMessage) -> RoutingResult:
+        """Store the message, then answer it now."""
+        accepted = self._accept(inbound, MessageStatus.RECEIVED)
+        if isinstance(accepted, RoutingResult):
+            return accepted
+        return self._answer(inbound, accepted)
+
+    def accept_for_later(self, inbound: InboundMessage) -> RoutingResult:
+        """Store the message only; the worker answers it (``answer_pending``).
+
+        For channels that must be answered at once and reply through their own API: the SMS
+        Gateway app gives up on a webhook after 5 s without data and retries it for days.
+        """
+        accepted = self._accept(inbound, MessageStatus.PENDING)
+        if isinstance(accepted, RoutingResult):
+            return accepted
+        log.info("conversation %s message %s: pending",
+                 accepted.conversation.public_id, accepted.id)  # fmt: skip
+        return RoutingResult(accepted.conversation.public_id)
+
+    def answer_pending(self, message: Message) -> RoutingResult | None:
+        """The bot turn for a message stored by ``accept_for_later``; None if already taken."""
+        claimed = db.session.execute(
+            update(Message)
+            .where(Message.id == message.id, Message.status == MessageStatus.PENDING.value)
+            .values(status=MessageStatus.RECEIVED.value)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            return None
+        inbound = InboundMessage(
+            channel=message.channel,
+            address="",  # not needed for a turn: the conversation has the contact
+            text=message.body,
+            external_id=message.external_id,
+            replies_in_band=False,
+        )
+        return self._answer(inbound, message)
+
+    def _accept(self, inbound: InboundMessage, status: MessageStatus) -> Message | RoutingResult:
+        """The stored message, or the earlier result when this is a redelivery."""
         if inbound.external_id:
             earlier = store.find_by_external_id(inbound.channel, inbound.external_id)
             if earlier is not None:
@@ -42,11 +86,14 @@ class Router:
             conversation.language, inbound.text
         )
         conversation.last_inbound_at = utcnow()
-        message = store.record_inbound(conversation, inbound.text, inbound.external_id)
+        message = store.record_inbound(conversation, inbound.text, inbound.external_id, status)
         if message is None:  # the same delivery is being handled concurrently
             earlier = store.find_by_external_id(inbound.channel, inbound.external_id or "")
             return self._redelivery(earlier) if earlier else RoutingResult(conversation.public_id)
+        return message
 
+    def _answer(self, inbound: InboundMessage, message: Message) -> RoutingResult:
+        conversation = message.conversation
         try:
             replies, status = self._route(inbound, conversation, message)
         except Exception as error:
@@ -96,7 +143,7 @@ class Router:
         if len(inbound.text) > self.max_inbound_chars:
             # Kept whole and marked for a person to read: a long message may be a plea for help.
             return [gateway_text("too_long", form)], MessageStatus.UNANSWERED
-        return self._to_bot(inbound, conversation)
+        return self._to_bot(inbound, conversation, message)
 
     def _to_counsellor(
         self, inbound: InboundMessage, conversation: Conversation, message: Message
@@ -118,7 +165,7 @@ class Router:
         return [], MessageStatus.FOR_COUNSELLOR
 
     def _to_bot(
-        self, inbound: InboundMessage, conversation: Conversation
+        self, inbound: InboundMessage, conversation: Conversation, message: Message
     ) -> tuple[list[str], MessageStatus]:
         form = conversation.language
         try:
@@ -129,9 +176,17 @@ class Router:
                     "channel": inbound.channel,
                     "language_hint": form,
                     "language_override": inbound.language_override,
+                    "turn": message.id,  # hand-offs opened in this turn carry it back
                 },
             )
         except BotUnavailable:
+            return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
+        if not replies:
+            # Rasa's REST channel answers 200 with [] when the turn fails inside it (it logs
+            # and swallows any exception: rasa/core/channels/rest.py, ``receive``): silence is
+            # not an answer. The person gets the safe reply; the message is kept for review.
+            log.warning("conversation %s message %s: the bot answered nothing",
+                        conversation.public_id, message.id)  # fmt: skip
             return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
         return replies, MessageStatus.ANSWERED
 

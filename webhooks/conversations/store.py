@@ -56,7 +56,10 @@ def replies_to(message: Message) -> list[Message]:
 
 
 def record_inbound(
-    conversation: Conversation, text: str, external_id: str | None
+    conversation: Conversation,
+    text: str,
+    external_id: str | None,
+    status: MessageStatus = MessageStatus.RECEIVED,
 ) -> Message | None:
     """Store an inbound message; None when the same external id was stored concurrently."""
     message = Message(
@@ -65,7 +68,7 @@ def record_inbound(
         channel=conversation.channel,
         external_id=external_id,
         body=text,
-        status=MessageStatus.RECEIVED.value,
+        status=status.value,
     )
     conversation.last_message_at = utcnow()
     db.session.add(message)

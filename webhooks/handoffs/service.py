@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from webhooks.audit import audit
 from webhooks.extensions import db
@@ -56,11 +57,18 @@ def open_handoff(
     priority: str,
     language: str | None,
     summary: dict[str, Any],
+    turn: Message | None = None,
 ) -> tuple[Handoff, bool]:
     """Queue the conversation for a counsellor; returns (hand-off, created).
 
     Asking again while already queued keeps the one hand-off (raising its priority if needed).
+    ``turn`` is the inbound message whose bot turn asks: a turn asks at most once, however
+    often its action runs (a retried or repeated action), so the same hand-off comes back.
     """
+    if turn is not None:
+        earlier = db.session.scalar(select(Handoff).filter_by(turn_message_id=turn.id))
+        if earlier is not None:
+            return earlier, False
     current = active_handoff(conversation)
     if current is not None:
         if priority == "urgent" and current.priority != "urgent":
@@ -75,10 +83,17 @@ def open_handoff(
         language=language or conversation.language,
         channel=conversation.channel,
         summary=summary,
+        turn_message_id=turn.id if turn is not None else None,
     )
     conversation.state = ConversationState.WAITING.value
     db.session.add(handoff)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same turn asked twice at once: the other request won
+        db.session.rollback()
+        if turn is None:
+            raise
+        return db.session.scalars(select(Handoff).filter_by(turn_message_id=turn.id)).one(), False
     audit("handoff_opened", conversation=conversation, handoff=handoff.id, reason=reason,
           priority=priority)  # fmt: skip
     db.session.commit()

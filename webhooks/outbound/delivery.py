@@ -18,6 +18,7 @@ from bot.sms_segments import count_segments
 from webhooks.contact_vault import ContactVault
 from webhooks.extensions import db
 from webhooks.models import Conversation, Direction, Message, MessageStatus, User, utcnow
+from webhooks.outbound.receipts import mark_sent
 from webhooks.outbound.senders import DeliveryError, Sender
 from webhooks.outbound.splitting import split_for_sms
 
@@ -35,6 +36,11 @@ class OutsideWindowError(Exception):
 def whatsapp_window_open(conversation: Conversation, now: datetime) -> bool:
     last = conversation.last_inbound_at
     return last is not None and now - last < WHATSAPP_WINDOW
+
+
+def provider_reference(message: Message) -> str:
+    """Our id for a message at the provider: the same on every attempt."""
+    return f"sahayatri-{message.id}"
 
 
 # A longer SMS is split into several messages of at most this many segments each.
@@ -88,12 +94,18 @@ class Outbox:
             return  # delivered by the channel itself (e.g. the web widget polls for it)
         now = utcnow()
         message.attempts += 1
+        reference = provider_reference(message)
+        message.provider_id = message.provider_id or reference
+        # On disk before the provider hears of it: if its answer is lost, its receipts (and a
+        # 409 for the same id on the next attempt) still lead back to this message.
+        db.session.commit()
         try:
             address = self.vault.decrypt(message.conversation.contact.address_encrypted)
-            message.provider_id = sender.send(
-                message.channel, address, message.body, reference=f"sahayatri-{message.id}"
-            )
+            provider_id = sender.send(message.channel, address, message.body, reference=reference)
         except DeliveryError as error:
+            db.session.refresh(message)
+            if message.status != MessageStatus.QUEUED.value:
+                return  # a receipt arrived meanwhile: the provider had it after all
             message.last_error = error.reason[:200]
             if error.retryable and message.attempts <= len(BACKOFF):
                 message.next_attempt_at = now + BACKOFF[message.attempts - 1]
@@ -102,11 +114,11 @@ class Outbox:
                 message.next_attempt_at = None
             log.warning("message %s attempt %d failed: %s", message.id, message.attempts,
                         error.reason)  # fmt: skip
+            db.session.commit()
         else:
-            message.status = MessageStatus.SENT.value
-            message.next_attempt_at = None
+            message.provider_id = provider_id
             message.last_error = None
-        db.session.commit()
+            mark_sent(message)  # queued -> sent, unless a receipt got here first
 
     def retry_due(self, now: datetime | None = None) -> int:
         """Attempt every queued message whose time has come; return how many were tried."""
@@ -119,16 +131,3 @@ class Outbox:
         for message in due:
             self.attempt(message)
         return len(due)
-
-
-def record_delivery(provider_id: str, status: MessageStatus, error: str | None = None) -> bool:
-    """Apply a delivery receipt; False if no message has that provider id."""
-    message = db.session.scalar(select(Message).filter_by(provider_id=provider_id))
-    if message is None:
-        return False
-    if not (message.status == MessageStatus.DELIVERED.value and status is MessageStatus.SENT):
-        message.status = status.value  # receipts can arrive out of order: never go back
-    if status is MessageStatus.FAILED:
-        message.last_error = (error or "delivery failed")[:200]
-    db.session.commit()
-    return True

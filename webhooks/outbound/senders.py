@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Protocol
+from urllib.parse import urlencode
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -10,6 +11,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 TWILIO_API = "https://api.twilio.com"
+WHATSAPP_PREFIX = "whatsapp:"
 
 
 class DeliveryError(Exception):
@@ -24,7 +26,8 @@ class Sender(Protocol):
         """Hand ``body`` to the provider for ``address``; return the provider's message id.
 
         ``reference`` is our id for the message, the same on every retry, so a provider that
-        supports it can drop duplicates.
+        supports it can drop duplicates. The outbox stores it as the message's provider id
+        before calling, so receipts for a send whose answer we never got still find it.
         """
         ...
 
@@ -61,6 +64,10 @@ class TwilioSender:
             else _RebasedHttpClient(api_base_url, timeout)
         )
         self._client = Client(account_sid, auth_token, http_client=http_client)
+        # WhatsApp needs "whatsapp:" on both From and To: a bare From is refused with 21910
+        # "From and To should be of the same channel" (twilio.com/docs/errors/21910, 63007).
+        if whatsapp_from and not whatsapp_from.startswith(WHATSAPP_PREFIX):
+            whatsapp_from = WHATSAPP_PREFIX + whatsapp_from
         self._from = {"sms": sms_from, "whatsapp": whatsapp_from}
         self._status_callback = status_callback_url
 
@@ -68,8 +75,13 @@ class TwilioSender:
         sender = self._from.get(channel)
         if not sender:
             raise DeliveryError(f"no Twilio sender configured for {channel}", retryable=False)
-        to = f"whatsapp:{address}" if channel == "whatsapp" else address
-        options = {"status_callback": self._status_callback} if self._status_callback else {}
+        to = WHATSAPP_PREFIX + address if channel == "whatsapp" else address
+        options = {}
+        if self._status_callback:
+            # Twilio's create call takes no idempotency key, so our reference rides in the
+            # callback URL: a receipt for a message whose create answer was lost still finds
+            # it (Twilio signs the URL with its query: twilio.com/docs/usage/security).
+            options["status_callback"] = f"{self._status_callback}?{urlencode({'ref': reference})}"
         try:
             message = self._client.messages.create(to=to, from_=sender, body=body, **options)
         except TwilioRestException as error:
@@ -87,6 +99,12 @@ class AndroidSmsGatewaySender:
     ``send_url`` is the app's message endpoint: ``http://<phone>:8080/message`` in local mode,
     or ``https://<server>/3rdparty/v1/messages`` in cloud/private mode. The phone splits long
     texts into a multipart SMS itself.
+
+    We always send our reference as the message ``id``. A second POST with an id the phone (app
+    v1.58+) or the cloud server already has is answered 409 Conflict, "Message with the same
+    ID already exists" (android-sms-gateway modules/localserver/routes/MessagesRoutes.kt,
+    ConflictException; sms-gateway internal/sms-gateway/handlers/3rdparty.go): it means the
+    first POST, whose answer we lost, was accepted. So 409 is success, not a failure.
     """
 
     def __init__(self, send_url: str, username: str, password: str, timeout: float = 10) -> None:
@@ -109,6 +127,8 @@ class AndroidSmsGatewaySender:
             raise DeliveryError(
                 f"SMS gateway unreachable ({type(error).__name__})", True
             ) from error
+        if response.status_code == 409:
+            return reference  # accepted by an earlier attempt (see the class docstring)
         if response.status_code >= 400:
             retryable = response.status_code >= 500 or response.status_code == 429
             raise DeliveryError(f"SMS gateway error {response.status_code}", retryable)
