@@ -3,24 +3,30 @@
 Everything runs as separate processes on free loopback ports, with its own databases in a
 temporary folder, exactly as the Procfile runs them. The model is trained once and cached in
 models/ (Rasa's fingerprint retrains only when data or config change).
+
+Rasa reaches the real action server through ``ActionServerSwitch``, a pass-through that a test
+can tell to make one action fail the way a raising action does (rasa_sdk answers 500), after
+letting it run or not. That is how a test makes Rasa's REST channel answer ``[]``.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
 from scripts.train import ROOT, ensure_model
+from tests.support.http_stub import QuietJsonHandler, running_server
 
 STARTUP_TIMEOUT_SECONDS = 240
 
@@ -32,10 +38,45 @@ def free_port() -> int:
 
 
 @dataclass
+class ActionServerSwitch:
+    """Between Rasa and the real action server; fails chosen actions like a raising action.
+
+    ``fail[name] = runs`` answers the next call of action ``name`` with rasa_sdk's answer to an
+    exception (HTTP 500) after forwarding it ``runs`` times to the real action server (0: the
+    action never ran; 1: its side effects happened, then it raised; 2: it also ran twice).
+    """
+
+    target: str
+    fail: dict[str, int] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def handler(self) -> type[QuietJsonHandler]:
+        switch = self
+
+        class Handler(QuietJsonHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(raw)
+                action = str(body.get("next_action"))
+                switch.calls.append(action)
+                runs = switch.fail.pop(action, None)
+                headers = {"Content-Type": "application/json"}
+                for _ in range(1 if runs is None else runs):
+                    forwarded = requests.post(switch.target, data=raw, headers=headers, timeout=30)
+                if runs is None:
+                    self.reply_json(forwarded.status_code, forwarded.json())
+                else:
+                    self.reply_json(500, {"error": "raised on purpose", "request_body": body})
+
+        return Handler
+
+
+@dataclass
 class Service:
     base_url: str
     env: dict[str, str]
     logs: dict[str, Path]
+    actions: ActionServerSwitch
 
     def log_text(self) -> str:
         return "\n".join(path.read_text(errors="replace") for path in self.logs.values())
@@ -58,10 +99,21 @@ def _wait_ready(url: str, processes: dict[str, subprocess.Popen], logs: dict[str
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def action_switch() -> Iterator[tuple[ActionServerSwitch, str, int]]:
+    actions_port = free_port()
+    switch = ActionServerSwitch(f"http://127.0.0.1:{actions_port}/webhook")
+    with running_server(switch.handler()) as url:
+        yield switch, f"{url}/webhook", actions_port
+
+
+@pytest.fixture(scope="session")
+def service(
+    tmp_path_factory: pytest.TempPathFactory, action_switch: tuple[ActionServerSwitch, str, int]
+) -> Iterator[Service]:
     model = ensure_model()
+    switch, switch_url, actions_port = action_switch
     workdir = tmp_path_factory.mktemp("service")
-    rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
+    rasa_port, gateway_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     env = {
         **os.environ,
@@ -76,7 +128,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         "DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_TIMEOUT_SECONDS": "10",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "ACTION_SERVER_URL": switch_url,
         "RASA_TRACKER_DB": str(workdir / "tracker.db"),
         "GATEWAY_URL": gateway_url,
         "SANIC_HOST": "127.0.0.1",
@@ -104,7 +156,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 command, cwd=ROOT, env=env, stdout=logs[name].open("w"), stderr=subprocess.STDOUT
             )
         _wait_ready(f"{gateway_url}/readyz", processes, logs)
-        yield Service(gateway_url, env, logs)
+        yield Service(gateway_url, env, logs, switch)
     finally:
         for process in processes.values():
             process.terminate()
