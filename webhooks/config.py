@@ -62,6 +62,8 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("REFERRALS_STALE_DAYS", "180", int),
     # Hand-off to counsellors
     ("COUNSELLOR_SCHEDULE", "data/counsellor_schedule.yml", lambda v: _repo_path(str(v))),
+    # The wrap-up form counsellors complete when closing (checked at start-up)
+    ("WRAPUP_FORM", "data/wrapup_form.yml", lambda v: _repo_path(str(v))),
     ("HANDOFF_AVERAGE_MINUTES", "8", int),
     ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
     ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS

@@ -1,6 +1,7 @@
 """Erase a person's conversation on request: the right to be forgotten, kept auditable.
 
-Deletes every message and note, clears the hand-off summaries, makes the stored number
+Deletes every message, note and follow-up task, clears the hand-off summaries and wrap-up
+answers, makes the stored number
 unreadable and unfindable (the next message from that number starts afresh), and asks Rasa to
 drop its copy of the conversation. The audit trail keeps that it happened, by whom, and counts.
 """
@@ -18,11 +19,13 @@ from webhooks.extensions import db
 from webhooks.models import (
     Conversation,
     ConversationState,
+    FollowUp,
     Handoff,
     HandoffStatus,
     Message,
     Note,
     User,
+    WrapUp,
     utcnow,
 )
 
@@ -43,6 +46,11 @@ def erase_conversation(conversation: Conversation, by_user: User, bot: BotClient
         delete(Message).where(Message.conversation_id == conversation.id)
     ).rowcount
     notes = db.session.execute(delete(Note).where(Note.conversation_id == conversation.id)).rowcount
+    # Wrap-ups keep their outcome for the counts; their answers and follow-up tasks go.
+    db.session.execute(delete(FollowUp).where(FollowUp.conversation_id == conversation.id))
+    db.session.execute(
+        update(WrapUp).where(WrapUp.conversation_id == conversation.id).values(answers={})
+    )
     for handoff in db.session.scalars(select(Handoff).filter_by(conversation_id=conversation.id)):
         handoff.summary = {}
         if handoff.status in (HandoffStatus.WAITING.value, HandoffStatus.ACTIVE.value):

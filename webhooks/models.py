@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webhooks.extensions import db
@@ -82,8 +82,11 @@ class Conversation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_inbound_at: Mapped[datetime | None]
+    # The person's case: her conversations on every channel, linked by a code she can quote.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     contact: Mapped[Contact] = relationship(back_populates="conversations")
+    case: Mapped[Case | None] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
     )
@@ -192,6 +195,8 @@ class Handoff(db.Model):
         ForeignKey("messages.id", ondelete="SET NULL"), unique=True
     )
     turn_repaired_at: Mapped[datetime | None]
+    # The newest message a counsellor has seen here: later ones count as unread in the queue.
+    seen_message_id: Mapped[int | None]
 
     conversation: Mapped[Conversation] = relationship()
     counsellor: Mapped[User | None] = relationship()
@@ -225,3 +230,65 @@ class AuditEvent(db.Model):
 
     user: Mapped[User | None] = relationship()
     conversation: Mapped[Conversation | None] = relationship()
+
+
+class Case(db.Model):
+    """One person's record across conversations and channels, found by a short code.
+
+    The code is all a person needs to quote ("SY-K7M4PX") on any channel to resume without
+    retelling her story; it says nothing about her.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    conversations: Mapped[list[Conversation]] = relationship(back_populates="case")
+
+
+class WrapUp(db.Model):
+    """The record a counsellor completes when closing a hand-off.
+
+    ``answers`` holds one value per field of the form definition (data/wrapup_form.yml) under
+    the field's stable key; choices are stored as their option keys, never their labels, so
+    records stay comparable when labels are reworded. ``outcome`` is copied out for queries.
+    """
+
+    __tablename__ = "wrapups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    form_version: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(40), index=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    handoff: Mapped[Handoff] = relationship()
+    counsellor: Mapped[User | None] = relationship()
+
+
+class FollowUp(db.Model):
+    """A task from a wrap-up ("call back about the embassy letter"), shown in the queue when due."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    wrapup_id: Mapped[int | None] = mapped_column(ForeignKey("wrapups.id"))
+    task: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    conversation: Mapped[Conversation] = relationship()
+    case: Mapped[Case] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])

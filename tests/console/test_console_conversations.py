@@ -112,9 +112,19 @@ def test_claim_reply_note_close_and_back_to_the_bot(
 
     seen = last_message_id(public_id)
     response = as_counsellor.post(
-        f"{base}/close", {"outcome": "information_given", "seen_up_to": str(seen)}
+        f"{base}/close",
+        {
+            "outcome": "information_given",
+            "self_description": "not_asked",
+            "seen_up_to": str(seen),
+            "tell_person": "y",
+        },
     )
     assert response.status_code == 303
+    # She is told, in her form, with the case code that resumes the case.
+    code = _conversation(public_id).case.code
+    assert sender.sent[-1][2].startswith("The counsellor has closed this chat.")
+    assert code in sender.sent[-1][2]
     assert _handoff(public_id).status == "closed"
     assert twilio.post("one more question", sender="+9779800000123").status_code == 200
     assert fake_bot.received[-1][1] == "one more question"
@@ -125,6 +135,9 @@ def test_claim_reply_note_close_and_back_to_the_bot(
         "reply_sent",
         "note_added",
         "handoff_closed",
+        "case_opened",
+        "wrapup_saved",
+        "close_message_queued",
     ]
 
 
@@ -157,7 +170,8 @@ def test_close_is_refused_when_a_new_message_arrived(
     shown = last_message_id(public_id)
     twilio.post("wait, one more thing: they have my papers", sender="+9779800000123")
     response = as_counsellor.post(
-        f"{base}/close", {"outcome": "referred", "seen_up_to": str(shown)}
+        f"{base}/close",
+        {"outcome": "referred", "self_description": "unsure", "seen_up_to": str(shown)},
     )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
@@ -165,7 +179,12 @@ def test_close_is_refused_when_a_new_message_arrived(
     assert "wait, one more thing: they have my papers" in page  # the refreshed transcript
     assert _handoff(public_id).status == "active"
     again = as_counsellor.post(
-        f"{base}/close", {"outcome": "referred", "seen_up_to": str(last_message_id(public_id))}
+        f"{base}/close",
+        {
+            "outcome": "referred",
+            "self_description": "unsure",
+            "seen_up_to": str(last_message_id(public_id)),
+        },
     )
     assert again.status_code == 303
 
@@ -232,6 +251,8 @@ def test_transfer_to_a_colleague(
     as_colleague: Console,
     twilio: TwilioSender,
 ) -> None:
+    colleague.on_duty = True
+    db.session.commit()
     public_id = open_handoff(twilio)
     base = f"/console/conversations/{public_id}"
     as_counsellor.post(f"{base}/claim")
@@ -295,7 +316,8 @@ def test_supervisor_sees_all_and_reassigns(
     page = as_supervisor.text("/console/supervise")
     assert public_id in page and "asha" in page
     response = as_supervisor.post(
-        f"{base}/transfer", {"to_user": str(colleague.id), "return_to": "supervise"}
+        f"{base}/transfer",
+        {"to_user": str(colleague.id), "return_to": "supervise", "confirm_off_duty": "y"},
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("/supervise")
     assert _handoff(public_id).counsellor_id == colleague.id

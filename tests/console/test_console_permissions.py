@@ -32,7 +32,7 @@ def test_counsellor_cannot_manage_accounts(as_counsellor: Console, counsellor: U
     )
     assert (
         as_counsellor.post(
-            f"/console/users/{counsellor.id}", {"action": "role", "role": "supervisor"}
+            f"/console/users/{counsellor.id}/role", {"role": "supervisor"}
         ).status_code
         == 403
     )

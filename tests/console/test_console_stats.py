@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.console.support import Console, open_handoff
 from tests.gateway.support import TwilioSender
-from webhooks.console.stats import channel_stats, handoff_stats
+from webhooks.console.statistics import channel_stats, handoff_stats
 
 
 def test_stats_count_messages_segments_and_handoffs(
@@ -21,5 +21,5 @@ def test_stats_count_messages_segments_and_handoffs(
     assert (whatsapp.inbound, whatsapp.outbound) == (1, 1)
     assert handoff_stats()["by_reason"] == {"asked": 1}
     page = as_supervisor.get("/console/stats").get_data(as_text=True)
-    assert "SMS segments sent" in page and "whatsapp" in page
+    assert "SMS segments sent" in page and "WhatsApp" in page
     assert "namaste" not in page and "9800000501" not in page

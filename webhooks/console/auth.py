@@ -33,7 +33,7 @@ _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-login_manager.login_view = "console.login"
+login_manager.login_view = "console.auth.login"
 login_manager.login_message = "Please log in."
 login_manager.session_protection = "basic"
 

@@ -26,6 +26,10 @@ _COUNSELLOR = frozenset(
         "handoff.transfer",  # hand one's own conversation to a colleague
         "handoff.close",  # close one's own conversation
         "referrals.view",  # the directory, unverified entries flagged
+        "queue.preview",  # a line of the person's latest message in the queue
+        "duty.self",  # set oneself on or off duty
+        "cases.search",  # search within what the counsellor may read
+        "conversations.closed",  # the conversations one closed
     }
 )
 
@@ -45,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "referrals.manage",  # add, edit, verify, retire, import
         "stats.view",
         "conversation.erase",  # delete a person's messages on their request
+        "followups.view_all",  # everyone's follow-ups, not only one's own
     },
 }
 

@@ -17,6 +17,7 @@ from bot.language.detector import choose_form
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations import store
 from webhooks.conversations.bot_client import BotClient, BotUnavailable
+from webhooks.conversations.case_resume import resume_case
 from webhooks.conversations.inbound import InboundMessage, RoutingResult
 from webhooks.conversations.keywords import Keyword, is_cancel_request, match_keyword
 from webhooks.conversations.texts import text as gateway_text
@@ -136,6 +137,9 @@ class Router:
             return [gateway_text("help_keyword", form)], MessageStatus.NOT_ROUTED
         if not inbound.text.strip():
             return [gateway_text("media_only", form)], MessageStatus.NOT_ROUTED
+        resumed = resume_case(conversation, inbound.text)
+        if resumed is not None:
+            return resumed, MessageStatus.FOR_COUNSELLOR
         if conversation.state != ConversationState.BOT.value:
             routed = self._to_counsellor(inbound, conversation, message)
             if routed is not None:

@@ -27,7 +27,11 @@ def _load() -> dict[str, dict[str, str]]:
     return texts
 
 
-def text(key: str, form: str | None) -> str:
-    """The text ``key`` in language form ``form`` (English when the form is unknown)."""
+def text(key: str, form: str | None, **values: str) -> str:
+    """The text ``key`` in language form ``form`` (English when the form is unknown).
+
+    ``values`` fill the text's ``{placeholders}`` (e.g. ``code`` in ``handoff_closed``).
+    """
     variants = _load()[key]
-    return variants.get(form or "en") or variants["en"]
+    chosen = variants.get(form or "en") or variants["en"]
+    return chosen.format(**values) if values else chosen

@@ -27,16 +27,8 @@ from webhooks.models import (
     utcnow,
 )
 
-REASONS = ("asked", "danger", "bot_failed")
+REASONS = ("asked", "danger", "bot_failed", "returning")  # returning: quoted her case code
 PRIORITIES = ("urgent", "normal")
-OUTCOMES = (
-    "information_given",
-    "referred",
-    "emergency_services_contacted",
-    "returned_to_bot",
-    "no_response",
-    "other",
-)
 
 
 class HandoffError(Exception):
@@ -76,6 +68,13 @@ def open_handoff(
             audit("handoff_escalated", conversation=conversation, handoff=current.id)
         db.session.commit()
         return current, False
+    # What was there before the message that asked for help counts as read: the console
+    # shows that message and every later one as unread until a counsellor opens it.
+    newest_inbound = db.session.scalar(
+        select(func.max(Message.id)).filter_by(
+            conversation_id=conversation.id, direction=Direction.INBOUND.value
+        )
+    )
     handoff = Handoff(
         conversation=conversation,
         reason=reason,
@@ -84,6 +83,7 @@ def open_handoff(
         channel=conversation.channel,
         summary=summary,
         turn_message_id=turn.id if turn is not None else None,
+        seen_message_id=(newest_inbound - 1) if newest_inbound else 0,
     )
     conversation.state = ConversationState.WAITING.value
     db.session.add(handoff)
@@ -178,8 +178,8 @@ def close(handoff: Handoff, user: User, outcome: str, seen_up_to_message_id: int
     Refused if the person wrote something the counsellor has not seen yet (a message that
     arrived while they were closing): nothing a person writes may go unread.
     """
-    if outcome not in OUTCOMES:
-        raise HandoffError(f"unknown outcome {outcome!r}")
+    if not outcome:  # the console checks it against the wrap-up form definition
+        raise HandoffError("an outcome is needed to close")
     unseen = exists().where(
         and_(
             Message.conversation_id == handoff.conversation_id,

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -26,9 +25,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from webhooks.audit import audit
-from webhooks.console import auth
 from webhooks.console.permissions import has_permission, requires
-from webhooks.console.views import CSP
+from webhooks.console.security import guard
 from webhooks.extensions import db
 from webhooks.models import AuditEvent, utcnow
 from webhooks.referrals import entries
@@ -38,8 +36,10 @@ from webhooks.referrals.models import ReferralService, Status
 from webhooks.referrals.search import UNVERIFIED_WARNING
 from webhooks.referrals.taxonomy import NEEDS, resolve_need
 
-referrals_console = Blueprint(
-    "referrals_console", __name__, url_prefix="/console/referrals", template_folder="templates"
+referrals_console = guard(
+    Blueprint(
+        "referrals_console", __name__, url_prefix="/console/referrals", template_folder="templates"
+    )
 )
 
 # Form fields posted as text; the others are checkboxes, lists or set by dedicated actions.
@@ -47,23 +47,6 @@ NOT_TEXT_IN_FORM = {
     "slug", "needs", "open_24h", "verified", "last_verified", "sources", "is_fallback", "status",
 }  # fmt: skip
 FORM_TEXT_FIELDS = tuple(c for c in entries.COLUMNS if c not in NOT_TEXT_IN_FORM)
-
-
-@referrals_console.before_request
-def protect() -> BaseResponse | None:
-    auth.csrf.protect()
-    if current_user.is_authenticated and current_user.must_change_password:
-        return redirect(url_for("console.change_password"))
-    return None
-
-
-@referrals_console.after_request
-def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _stale_days() -> int:

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import func, select
 
+from webhooks.console.common import REASONS
 from webhooks.console.permissions import requires
-from webhooks.console.views import console_blueprint
 from webhooks.extensions import db
 from webhooks.models import Direction, Handoff, Message, MessageStatus, utcnow
+
+statistics_blueprint = Blueprint("statistics", __name__)
 
 PERIOD_DAYS = 30
 
@@ -74,7 +76,7 @@ def handoff_stats(days: int = PERIOD_DAYS) -> dict[str, object]:
     return {"by_reason": by_reason, "breaches": breaches}
 
 
-@console_blueprint.get("/stats")
+@statistics_blueprint.get("/stats")
 @requires("stats.view")
 def stats_page() -> str:
     return render_template(
@@ -83,4 +85,5 @@ def stats_page() -> str:
         channels=channel_stats(),
         handoffs=handoff_stats(),
         reassure_after=current_app.config["HANDOFF_REASSURE_AFTER_MINUTES"],
+        reasons=REASONS,
     )
