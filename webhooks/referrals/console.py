@@ -47,6 +47,52 @@ NOT_TEXT_IN_FORM = {
     "slug", "needs", "open_24h", "verified", "last_verified", "sources", "is_fallback", "status",
 }  # fmt: skip
 FORM_TEXT_FIELDS = tuple(c for c in entries.COLUMNS if c not in NOT_TEXT_IN_FORM)
+# The detail page in words, in this order (the name is the page's title; slugs are for staff).
+DETAIL_LABELS = {
+    "name_ne": "Name (नेपाली)",
+    "organisation_en": "Organisation",
+    "organisation_ne": "Organisation (नेपाली)",
+    "needs": "Needs",
+    "phone": "Phone",
+    "open_24h": "Open 24 hours",
+    "hours_en": "Hours",
+    "hours_ne": "Hours (नेपाली)",
+    "districts": "Districts",
+    "provinces": "Provinces",
+    "countries": "Countries abroad",
+    "address_en": "Address",
+    "address_ne": "Address (नेपाली)",
+    "website": "Website",
+    "organisation_website": "Organisation website",
+    "email": "E-mail",
+    "languages": "Languages",
+    "description_en": "What it offers",
+    "description_ne": "What it offers (नेपाली)",
+    "eligibility_en": "Who can use it",
+    "eligibility_ne": "Who can use it (नेपाली)",
+    "last_verified": "Last checked",
+    "confidence": "Confidence of the source",
+    "sources": "Sources",
+    "notes": "Internal notes (counsellors only)",
+    "is_fallback": "National fallback helpline",
+    "priority": "Priority (lower first)",
+    "status": "Status",
+}
+
+
+def detail_rows(row: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field, label, value in words) for the fields that have a value."""
+    out = []
+    for key, label in DETAIL_LABELS.items():
+        value = row.get(key, "")
+        if value in ("", None):
+            continue
+        if value in ("true", "false"):
+            value = "yes" if value == "true" else "no"
+        else:
+            value = str(value).replace(";", ", ")
+        out.append((key, label, value))
+    return out
 
 
 def _stale_days() -> int:
@@ -121,7 +167,7 @@ def detail(service_id: int) -> str:
     return render_template(
         "referrals/detail.html",
         service=service,
-        row=entries.to_row(service, gazetteer()),
+        rows=detail_rows(entries.to_row(service, gazetteer())),
         stale=service.is_stale(utcnow().date(), _stale_days()),
         stale_days=_stale_days(),
         warning=UNVERIFIED_WARNING,

@@ -1,5 +1,7 @@
-// Sahayatri counsellor console: live queue and transcript by polling, reply without reloading,
-// SMS segment counter. No libraries, no inline scripts (CSP default-src 'self').
+// Sahayatri counsellor console: live queue and transcript by polling, reply without reloading
+// (Ctrl+Enter sends), SMS segment counter, referrals and canned texts into the reply box, and
+// the new-urgent-case alert on every page (title, banner, sound, browser notification).
+// No libraries, no inline scripts (CSP default-src 'self').
 // Everything a person wrote is put on the page with textContent, never as HTML.
 "use strict";
 
@@ -83,72 +85,68 @@
   }
 
   // --- queue page ------------------------------------------------------------------------
+  function queueRow(item, mine) {
+    var li = el("li", "row " + item.priority + (item.breach ? " breach" : "") +
+      (mine && item.unread ? " awaiting" : ""));
+    li.dataset.publicId = item.public_id;
+    var head = el("div", "row-head");
+    head.appendChild(el("span", "prio", item.priority));
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(el("span", "reason", item.reason));
+    if (item.unread) {
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(el("span", "unread", item.unread + " unread"));
+    }
+    li.appendChild(head);
+    var meta = el("div", "row-meta");
+    if (mine) {
+      meta.appendChild(document.createTextNode("since " + item.since));
+    } else {
+      meta.appendChild(document.createTextNode("waiting "));
+      meta.appendChild(el("b", "wait", item.wait));
+      meta.appendChild(document.createTextNode(" (since " + item.since + ")"));
+      if (item.breach) {
+        meta.appendChild(document.createTextNode(" · "));
+        meta.appendChild(el("strong", null, "over target"));
+      }
+    }
+    meta.appendChild(document.createTextNode(" · " + item.channel + " · " + item.language_label));
+    if (item.case_code) {
+      meta.appendChild(document.createTextNode(" · case "));
+      meta.appendChild(el("span", "mono", item.case_code));
+    }
+    li.appendChild(meta);
+    if (item.preview) li.appendChild(el("p", "preview", item.preview));
+    var open = el("a", "open", "Open");
+    open.href = item.url;
+    li.appendChild(open);
+    return li;
+  }
+
   function queuePage(main) {
     var ms = parseInt(main.dataset.pollMs, 10) || 1000;
     var filter = document.getElementById("language-filter");
-    var baseTitle = document.title;
     if (filter) {
       filter.addEventListener("change", function () { filter.form.submit(); });
     }
 
-    function cell(row, text) { row.appendChild(el("td", null, text)); return row; }
-
-    function link(url) {
-      var td = el("td"), a = el("a", null, "Open");
-      a.href = url; td.appendChild(a);
-      return td;
-    }
-
-    function renderWaiting(items) {
-      var body = document.getElementById("waiting");
-      var rows = items.map(function (item) {
-        var row = el("tr", item.priority + (item.breach ? " breach" : ""));
-        row.dataset.publicId = item.public_id;
-        cell(row, item.priority); cell(row, item.reason); cell(row, item.language_label);
-        cell(row, item.channel);
-        var since = el("td", null, item.since + " (" + item.waited_minutes + " min)");
-        if (item.breach) {
-          since.appendChild(document.createTextNode(" · "));
-          since.appendChild(el("strong", null, "over target"));
-        }
-        row.appendChild(since);
-        row.appendChild(link(item.url));
-        return row;
-      });
-      body.replaceChildren.apply(body, rows);
-      document.getElementById("waiting-empty").hidden = items.length > 0;
-    }
-
-    function renderMine(items) {
-      var body = document.getElementById("mine");
-      var rows = items.map(function (item) {
-        var row = el("tr", item.awaiting_reply ? "awaiting" : "");
-        cell(row, item.priority); cell(row, item.language_label); cell(row, item.channel);
-        var last = el("td", null, item.last_message);
-        if (item.awaiting_reply) {
-          last.appendChild(document.createTextNode(" · "));
-          last.appendChild(el("strong", null, "awaiting your reply"));
-        }
-        row.appendChild(last);
-        row.appendChild(link(item.url));
-        return row;
-      });
-      body.replaceChildren.apply(body, rows);
-      document.getElementById("mine-empty").hidden = items.length > 0;
+    function render(id, items, mine) {
+      var list = document.getElementById(id);
+      list.replaceChildren.apply(list, items.map(function (item) { return queueRow(item, mine); }));
+      document.getElementById(id + "-empty").hidden = items.length > 0;
     }
 
     function refresh() {
       var url = main.dataset.api + (filter && filter.value ? "?language=" + encodeURIComponent(filter.value) : "");
       return getJSON(url).then(function (data) {
-        renderWaiting(data.waiting);
-        renderMine(data.mine);
+        render("waiting", data.waiting, false);
+        render("mine", data.mine, true);
         Object.keys(data.counts).forEach(function (key) {
           var node = document.querySelector('[data-count="' + key + '"]');
           if (node) node.textContent = String(data.counts[key]);
         });
-        var waiting = data.counts.waiting, awaiting = data.mine.filter(function (m) { return m.awaiting_reply; }).length;
-        var total = waiting + awaiting;
-        document.title = (total ? "(" + total + ") " : "") + baseTitle;
+        var unread = data.mine.reduce(function (n, m) { return n + (m.unread || 0); }, 0);
+        setTitleCount("queue", data.counts.waiting + unread);
       });
     }
 
@@ -158,6 +156,103 @@
         throw error;
       });
     });
+  }
+
+  // --- the title: "(!) (3) Queue · Sahayatri" ----------------------------------------------
+  var baseTitle = document.title, titleParts = { urgent: 0, queue: 0 };
+  function setTitleCount(part, n) {
+    titleParts[part] = n;
+    document.title = (titleParts.urgent ? "(!) " + titleParts.urgent + " URGENT · " : "") +
+      (titleParts.queue ? "(" + titleParts.queue + ") " : "") + baseTitle;
+  }
+
+  // --- the new-urgent-case alert, on every console page ------------------------------------
+  // Banner and title while any urgent case waits unclaimed; a sound and a browser notification
+  // once per new case (remembered for the tab, so moving between pages does not repeat them).
+  var SEEN_KEY = "sahayatri.urgentSeen";
+
+  function seenUrgent() {
+    try { return JSON.parse(window.sessionStorage.getItem(SEEN_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function rememberUrgent(ids) {
+    try { window.sessionStorage.setItem(SEEN_KEY, JSON.stringify(ids)); } catch (e) { /* private mode */ }
+  }
+
+  function playSound(url) {
+    var status = document.body.dataset;
+    try {
+      var audio = new Audio(url);
+      var playing = audio.play();
+      status.alertSound = "playing";
+      if (playing && playing.then) {
+        playing.then(function () { status.alertSound = "played"; },
+          function () { status.alertSound = "blocked"; showAlertsButton(); });
+      }
+    } catch (e) {
+      status.alertSound = "blocked";
+    }
+  }
+
+  function notify(count) {
+    if (!("Notification" in window) || window.Notification.permission !== "granted") return;
+    try {
+      var note = new window.Notification("Sahayatri: new urgent case", {
+        body: count === 1 ? "Someone in danger is waiting for a counsellor." :
+          count + " people in danger are waiting for a counsellor.",
+        tag: "sahayatri-urgent"
+      });
+      note.onclick = function () { window.focus(); window.location.href = document.getElementById("urgent-alert-link").href; };
+      document.body.dataset.alertNotified = String((parseInt(document.body.dataset.alertNotified, 10) || 0) + 1);
+    } catch (e) { /* some browsers allow notifications only from a service worker */ }
+  }
+
+  function showAlertsButton() {
+    var button = document.getElementById("alerts-on");
+    if (!button) return;
+    var canAsk = "Notification" in window && window.Notification.permission === "default";
+    if (canAsk || document.body.dataset.alertSound === "blocked") button.hidden = false;
+  }
+
+  function alerts(body) {
+    var banner = document.getElementById("urgent-alert");
+    var text = document.getElementById("urgent-alert-text");
+    var button = document.getElementById("alerts-on");
+    showAlertsButton();
+    if (button) {
+      button.addEventListener("click", function () {
+        // A click is what browsers require before sound and notifications.
+        if ("Notification" in window && window.Notification.permission === "default") {
+          window.Notification.requestPermission().then(showAlertsButton);
+        }
+        var audio = new Audio(body.dataset.sound);
+        audio.volume = 0.01;
+        audio.play().then(function () { document.body.dataset.alertSound = "ready"; }, function () {});
+        button.hidden = true;
+      });
+    }
+
+    function check() {
+      return getJSON(body.dataset.alerts).then(function (data) {
+        var ids = data.urgent.map(function (u) { return u.id; });
+        var seen = seenUrgent() || [];
+        var fresh = ids.filter(function (id) { return seen.indexOf(id) < 0; });
+        rememberUrgent(ids);
+        banner.hidden = ids.length === 0;
+        text.textContent = ids.length === 1 ? "1 urgent case is waiting for a counsellor." :
+          ids.length + " urgent cases are waiting for a counsellor.";
+        setTitleCount("urgent", ids.length);
+        if (fresh.length) {
+          body.dataset.alertCount = String((parseInt(body.dataset.alertCount, 10) || 0) + fresh.length);
+          playSound(body.dataset.sound);
+          notify(ids.length);
+        }
+      });
+    }
+    // Every urgent case rings once per tab, also one already waiting when the tab opens.
+    var main = document.querySelector("main");
+    check().catch(function () {});
+    poll((main && parseInt(main.dataset.pollMs, 10)) || 2000, check);
   }
 
   // --- conversation page -----------------------------------------------------------------
@@ -286,17 +381,27 @@
       counter.classList.toggle("costly", cost.segments > 2);
     }
     box.addEventListener("input", count);
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : send.click();
+      }
+    });
     count();
 
+    function insert(text) {
+      var start = box.selectionStart, end = box.selectionEnd;
+      var before = box.value.slice(0, start), after = box.value.slice(end);
+      var gap = before && !/\s$/.test(before) ? " " : "";
+      box.value = before + gap + text + after;
+      box.focus();
+      box.selectionStart = box.selectionEnd = before.length + gap.length + text.length;
+      count();
+    }
+    referralTool(insert);
+
     document.querySelectorAll("button.canned-insert").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var text = button.dataset.text;
-        var start = box.selectionStart, end = box.selectionEnd;
-        box.value = box.value.slice(0, start) + text + box.value.slice(end);
-        box.focus();
-        box.selectionStart = box.selectionEnd = start + text.length;
-        count();
-      });
+      button.addEventListener("click", function () { insert(button.dataset.text); });
     });
 
     form.addEventListener("submit", function (event) {
@@ -331,11 +436,52 @@
     });
   }
 
+  // Directory entries into the reply box, in the conversation's form; only verified ones.
+  function referralTool(insert) {
+    var tool = document.getElementById("referral-tool");
+    var search = document.getElementById("referral-search");
+    if (!tool || !search) return;
+    var results = document.getElementById("referral-results");
+    var question = document.getElementById("referral-question");
+    search.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var params = new URLSearchParams(new FormData(search));
+      getJSON(tool.dataset.api + "?" + params.toString()).then(function (data) {
+        question.hidden = !data.clarify;
+        question.textContent = data.clarify ? data.clarify.question : "";
+        var items = data.results.map(function (entry) {
+          var li = el("li", entry.verified ? "verified" : "unverified");
+          li.appendChild(el("span", "referral-name", entry.name));
+          if (entry.text) {
+            li.appendChild(el("span", "referral-text", entry.text));
+            var button = el("button", "secondary small referral-insert", "Insert");
+            button.type = "button";
+            button.addEventListener("click", function () {
+              insert(entry.text);
+              var box = document.querySelector('input[name="referrals"][value="' + entry.id + '"]');
+              if (box) box.checked = true; // the wrap-up records what she was given
+            });
+            li.appendChild(button);
+          } else {
+            li.appendChild(el("span", "urgent-text", entry.warning || "Unverified: not to be given out."));
+          }
+          return li;
+        });
+        if (!items.length) items = [el("li", "empty", "No entries match.")];
+        results.replaceChildren.apply(results, items);
+      }, function (error) {
+        results.replaceChildren(el("li", "error-text", "Could not search: " + error.message));
+      });
+    });
+  }
+
   // Destructive buttons ask first.
   function confirmations() {
-    document.querySelectorAll("button[data-action='deactivate'], button[data-action='reset_password'], #close").forEach(function (button) {
+    document.querySelectorAll("button[data-action='deactivate'], button[data-action='reset_password'], #close, #erase, #transfer-anyway").forEach(function (button) {
       button.addEventListener("click", function (event) {
-        var what = button.id === "close" ? "close this conversation" : button.textContent.toLowerCase() + " for " + button.dataset.user;
+        var what = button.id === "close" ? "close this conversation" :
+          button.dataset.user ? button.textContent.toLowerCase() + " for " + button.dataset.user :
+          button.textContent.toLowerCase();
         if (!window.confirm("Really " + what + "?")) event.preventDefault();
       });
     });
@@ -345,6 +491,7 @@
     var main = document.querySelector("main");
     if (main && main.dataset.page === "queue") queuePage(main);
     if (main && main.dataset.page === "conversation") conversationPage(main);
+    if (document.body.dataset.alerts) alerts(document.body);
     confirmations();
   });
 })();
