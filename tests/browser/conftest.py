@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",  # the console's alert chime
 ]
 ACCOUNT_SID = "AC" + "b" * 32
 SERVICE_NUMBER = "+15005550006"
@@ -210,8 +211,9 @@ def gateway(
     gateway = Gateway(url, env, workdir / "gateway.log", upstreams, {})
     gateway.flask("db", "upgrade")
     gateway.passwords["supervisor"] = ONE_TIME.search(gateway.flask("users", "bootstrap")).group(1)
-    created = gateway.flask("users", "create", "asha", "--role", "counsellor")
-    gateway.passwords["asha"] = ONE_TIME.search(created).group(1)
+    for name in ("asha", "bina"):
+        created = gateway.flask("users", "create", name, "--role", "counsellor")
+        gateway.passwords[name] = ONE_TIME.search(created).group(1)
     command = [
         str(ROOT / ".venv-gateway" / "bin" / "gunicorn"),
         "--bind",

@@ -44,7 +44,7 @@ def test_counsellor_flow_end_to_end(page: Any, gateway: Gateway) -> None:
     expect(page.locator("#waiting-empty")).to_be_visible()
 
     gateway.open_handoff(public_id, priority="urgent", topic="passport held by agent")
-    row = page.locator(f'#waiting tr[data-public-id="{public_id}"]')
+    row = page.locator(f'#waiting [data-public-id="{public_id}"]')
     expect(row).to_be_visible(timeout=LIVE)  # appears without a reload
     expect(row).to_contain_text("urgent")
     expect(row).to_contain_text("English")
@@ -85,6 +85,7 @@ def test_counsellor_flow_end_to_end(page: Any, gateway: Gateway) -> None:
     page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
 
     page.select_option("#close-form select[name=outcome]", "information_given")
+    page.select_option("#close-form select[name=self_description]", "not_asked")
     page.click("#close")
     expect(page).to_have_url(gateway.url + "/console/queue")
     expect(page.locator(".flash.success")).to_contain_text("Conversation closed")
@@ -119,10 +120,12 @@ def test_close_refused_when_a_message_arrives_unseen(page: Any, gateway: Gateway
         page.wait_for_timeout(50)
     gateway.person_says("wait, one more thing", person)
     page.select_option("#close-form select[name=outcome]", "referred")
+    page.select_option("#close-form select[name=self_description]", "unsure")
     page.click("#close")
     expect(page.locator("#page-error")).to_contain_text("a new message has arrived")
     expect(page.locator("#transcript li.person .body").last).to_have_text("wait, one more thing")
     page.select_option("#close-form select[name=outcome]", "referred")
+    page.select_option("#close-form select[name=self_description]", "unsure")
     page.click("#close")
     expect(page).to_have_url(gateway.url + "/console/queue")
 
@@ -136,7 +139,7 @@ def test_person_text_is_shown_as_text(page: Any, gateway: Gateway) -> None:
     login(page, gateway, "asha")
     page.goto(f"/console/conversations/{public_id}")
     expect(page.locator("#transcript li.person .body").first).to_have_text(attack)
-    expect(page.locator("dl.summary")).to_contain_text("<script>alert(2)</script>")
+    expect(page.locator("#handoff-card")).to_contain_text("<script>alert(2)</script>")
     # Also through the live path (textContent in the script).
     live = "<script>alert(3)</script><img src=y onerror=alert(4)>"
     gateway.person_says(live, person)
@@ -219,7 +222,7 @@ def test_supervisor_reveals_manages_and_audits(page: Any, gateway: Gateway) -> N
     public_id = gateway.conversation_of("is this job offer real?")
     gateway.open_handoff(public_id, priority="urgent")
     login(page, gateway, "supervisor")
-    expect(page.locator(f'#waiting tr[data-public-id="{public_id}"]')).to_be_visible()
+    expect(page.locator(f'#waiting [data-public-id="{public_id}"]')).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-queue.png"), full_page=True)
 
