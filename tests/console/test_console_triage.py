@@ -24,8 +24,13 @@ def _conversation(public_id: str) -> Conversation:
 def _close(console: Console, public_id: str, **answers: Any) -> Any:
     base = f"/console/conversations/{public_id}"
     console.post(f"{base}/claim")
-    form = {"outcome": "referred", "self_description": "as_worker_grievance",
-            "seen_up_to": str(last_message_id(public_id)), "tell_person": "y", **answers}  # fmt: skip
+    form = {
+        "outcome": "referred",
+        "self_description": "as_worker_grievance",
+        "seen_up_to": str(last_message_id(public_id)),
+        "tell_person": "y",
+        **answers,
+    }
     return console.post(f"{base}/close", form)
 
 

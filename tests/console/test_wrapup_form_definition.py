@@ -92,7 +92,7 @@ def test_a_minimal_definition_loads() -> None:
                         "options": [{"a": "A"}, {"a": "again"}],
                     },
                 ]
-            ),  # fmt: skip
+            ),
             "option 'a' is listed twice",
         ),
         (
