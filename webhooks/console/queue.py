@@ -38,6 +38,7 @@ from webhooks.console.common import (
 from webhooks.console.permissions import has_permission, requires
 from webhooks.extensions import db
 from webhooks.models import (
+    Conversation,
     Direction,
     FollowUp,
     Handoff,
@@ -230,13 +231,17 @@ def api() -> Response:
 def alerts() -> Response:
     """Urgent hand-offs nobody has taken yet: every console page polls this to alert."""
     urgent = db.session.execute(
-        select(Handoff.id, Handoff.created_at)
-        .filter_by(status=HandoffStatus.WAITING.value, priority="urgent")
+        select(Handoff.id, Handoff.created_at, Conversation.public_id)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .where(Handoff.status == HandoffStatus.WAITING.value, Handoff.priority == "urgent")
         .order_by(Handoff.created_at)
     ).all()
     return jsonify(
         {
-            "urgent": [{"id": row.id, "since": short_time(row.created_at)} for row in urgent],
+            "urgent": [
+                {"id": row.id, "public_id": row.public_id, "since": short_time(row.created_at)}
+                for row in urgent
+            ],
             "queue_url": url_for("console.queue.page"),
         }
     )

@@ -238,6 +238,8 @@
         var seen = seenUrgent() || [];
         var fresh = ids.filter(function (id) { return seen.indexOf(id) < 0; });
         rememberUrgent(ids);
+        body.dataset.alertChecks = String((parseInt(body.dataset.alertChecks, 10) || 0) + 1);
+        banner.dataset.ids = data.urgent.map(function (u) { return u.public_id; }).join(" ");
         banner.hidden = ids.length === 0;
         text.textContent = ids.length === 1 ? "1 urgent case is waiting for a counsellor." :
           ids.length + " urgent cases are waiting for a counsellor.";
