@@ -3,8 +3,9 @@ list, through the console's HTTP interface."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import event, select
@@ -14,6 +15,11 @@ from tests.console.support import Console, last_message_id, open_handoff
 from tests.gateway.support import TwilioSender
 from webhooks.extensions import db
 from webhooks.models import Conversation, FollowUp, Handoff, User, WrapUp
+
+
+def nepal_today() -> date:
+    """The desk's date (data/counsellor_schedule.yml), which may differ from the server's."""
+    return datetime.now(ZoneInfo("Asia/Kathmandu")).date()
 
 
 def _conversation(public_id: str) -> Conversation:
@@ -149,7 +155,7 @@ def test_wrap_up_is_saved_with_stable_keys_and_shown_next_time(
     as_counsellor: Console, counsellor: User, twilio: TwilioSender, sender: RecordingSender
 ) -> None:
     public_id = open_handoff(twilio, sender="+9779800000830")
-    due = (date.today() + timedelta(days=2)).isoformat()
+    due = (nepal_today() + timedelta(days=2)).isoformat()
     response = _close(
         as_counsellor, public_id, what_happened=["agent_fraud", "wage_theft"], country="QA",
         route="direct_from_nepal", follow_up_task="call about the refund", follow_up_due=due,
@@ -188,7 +194,7 @@ def test_an_incomplete_wrap_up_is_refused_and_nothing_is_closed(
 
 def test_follow_ups_due_appear_in_the_queue(as_counsellor: Console, twilio: TwilioSender) -> None:
     public_id = open_handoff(twilio, sender="+9779800000832")
-    today = date.today().isoformat()
+    today = nepal_today().isoformat()
     _close(as_counsellor, public_id, follow_up_task="check she reached the shelter",
            follow_up_due=today)  # fmt: skip
     data = as_counsellor.get("/console/api/queue").get_json()
@@ -234,7 +240,7 @@ def test_search_by_code_id_words_and_date_within_what_one_may_read(
     assert found(as_counsellor, q=mine[:10]) == [mine]
     assert found(as_counsellor, q="salary") == [mine]  # the colleague's case is not hers
     assert found(as_supervisor, q="salary") == [mine, other]
-    assert found(as_counsellor, day=date.today().isoformat()) == [mine]
+    assert found(as_counsellor, day=nepal_today().isoformat()) == [mine]
     assert found(as_counsellor, day="2001-01-01") == []
     assert as_counsellor.get("/console/search?q=a").status_code == 400
     assert as_counsellor.get("/console/search?day=yesterday").status_code == 400

@@ -65,8 +65,9 @@ def test_a_quoted_code_links_the_new_conversation_and_queues_it(client, fake_bot
     response = twilio.post("नमस्ते, मेरो केस sy-k7m4px", sender="whatsapp:+9779800000702")
     assert response.status_code == 200
     assert len(fake_bot.received) == bot_calls  # she does not start again with the bot
-    assert "SY-K7M4PX" in response.get_data(as_text=True)
-    assert "भेटियो" in response.get_data(as_text=True)  # told in her form (Devanagari)
+    reply = response.get_data(as_text=True)
+    assert "SY-K7M4PX" in reply and "भेटियो" in reply  # told in her form (Devanagari)
+    assert "अहिले परामर्शदाता हुनुहुन्न" in reply  # nobody is on duty: she is told so
     second = _conversation_of("whatsapp:+9779800000702")
     assert second.id != first.id and second.case_id == case.id
     handoff = db.session.scalar(select(Handoff).filter_by(conversation_id=second.id))
@@ -88,7 +89,7 @@ def test_an_unknown_code_goes_to_the_bot_as_usual(client, fake_bot: FakeBot) -> 
 def test_closing_and_resuming_texts_fit_the_sms_budget() -> None:
     with open(TEXTS_PATH, encoding="utf-8") as handle:
         texts = yaml.safe_load(handle)["texts"]
-    for key in ("handoff_closed", "case_resumed"):
+    for key in ("handoff_closed", "case_resumed", "case_resumed_later"):
         assert set(texts[key]) == {"en", "ne", "ne-Latn"}
         for form, text in texts[key].items():
             filled = text.format(code="SY-K7M4PX")

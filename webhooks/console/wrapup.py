@@ -25,9 +25,10 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from webhooks.cases.form_definition import FieldDefinition, FormDefinition, load_form_definition
 from webhooks.extensions import db
-from webhooks.models import WrapUp
+from webhooks.models import WrapUp, utcnow
 from webhooks.referrals.geo import gazetteer
 from webhooks.referrals.models import ReferralService, Status
+from webhooks.services import services
 
 EXTENSION_KEY = "sahayatri.wrapup_form"
 NEPAL = "NP"
@@ -73,7 +74,8 @@ class WrapUpFormBase(FlaskForm):
 
 
 def _not_in_the_past(_form: Any, field: Field) -> None:
-    if field.data is not None and field.data < date.today():
+    today = utcnow().astimezone(services().schedule.zone).date()  # the desk's calendar
+    if field.data is not None and field.data < today:
         raise ValidationError("The due date is in the past.")
 
 

@@ -7,6 +7,8 @@ the reply whether a code exists unless it does.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from webhooks.cases import service as cases
 from webhooks.cases.codes import find_in_text
 from webhooks.conversations.texts import text as gateway_text
@@ -27,11 +29,17 @@ def resume_case(conversation: Conversation, text: str) -> list[str] | None:
     linked = cases.link(conversation, case, via="quoted_code")
     if conversation.state != ConversationState.BOT.value:
         return None
-    handoffs.open_handoff(
+    handoff, _created = handoffs.open_handoff(
         conversation,
         reason="returning",
         priority="normal",
         language=conversation.language,
         summary={"case_code": case.code, "linked": linked},
     )
-    return [gateway_text("case_resumed", conversation.language, code=case.code)]
+    from webhooks.services import services  # the services module builds the router: no cycle
+
+    available = handoffs.availability(
+        handoff, services().schedule, current_app.config["HANDOFF_AVERAGE_MINUTES"]
+    )
+    key = "case_resumed" if available.on_duty else "case_resumed_later"
+    return [gateway_text(key, conversation.language, code=case.code)]
