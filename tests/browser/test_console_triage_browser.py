@@ -60,6 +60,8 @@ def test_triage_alert_wrapup_case_code_history_search_transfer(
     gateway.person_says(first, person)
     public_id = gateway.conversation_of(first)
     gateway.open_handoff(public_id, topic="agent fraud")
+    page.goto("/console/login")
+    fits_the_screen(page, viewport["width"])
     login(page, gateway, "asha")
     if page.locator("#duty").text_content().strip() == "Off duty":
         page.click("#duty")  # she sets herself on duty

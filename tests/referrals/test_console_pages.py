@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from tests.console.support import actions
+from tests.console.support import Console, actions
 from tests.referrals.conftest import BOT, add_service
 from webhooks.extensions import db
 from webhooks.models import AuditEvent
@@ -175,3 +175,15 @@ def test_history_is_shown_to_supervisors(as_supervisor):
     as_supervisor.post(f"/console/referrals/{service.id}/retire")
     page = as_supervisor.text(f"/console/referrals/{service.id}")
     assert "referral.retire" in page and "sita" in page
+
+
+def test_the_referral_pages_share_the_console_guard(as_counsellor: Console) -> None:
+    """Same error pages and headers as the rest of the console (security.guard), no drift."""
+    missing = as_counsellor.get("/console/referrals/999999")
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html" and "no such entry" in missing.get_data(as_text=True)
+    assert missing.headers["Referrer-Policy"] == "same-origin"
+    assert as_counsellor.post("/console/referrals/1/retire").status_code == 403
+    # A POST without the CSRF token is refused with the console's own words.
+    bare = as_counsellor.client.post("/console/referrals/new", data={"slug": "x"})
+    assert bare.status_code == 400 and "expired" in bare.get_data(as_text=True)
