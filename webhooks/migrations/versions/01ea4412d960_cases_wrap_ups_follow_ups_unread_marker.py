@@ -1,7 +1,7 @@
 """cases, wrap-ups, follow-ups, unread marker
 
 Revision ID: 01ea4412d960
-Revises: 1b1bea0fdac1
+Revises: 09fa15a63333
 Create Date: 2026-11-28 04:02:38.474318
 
 """
@@ -13,7 +13,7 @@ import webhooks.extensions
 
 # revision identifiers, used by Alembic.
 revision = "01ea4412d960"
-down_revision = "1b1bea0fdac1"
+down_revision = "09fa15a63333"
 branch_labels = None
 depends_on = None
 
