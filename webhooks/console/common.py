@@ -174,7 +174,12 @@ def may_view(conversation: Conversation, handoff: Handoff | None) -> bool:
     if handoff is not None and handoff.status == HandoffStatus.ACTIVE.value:
         return False  # someone else holds it now
     readable = readable_conversation_ids()
-    return readable is None or conversation.id in db.session.scalars(readable).all()
+    if readable is None:
+        return True
+    found = select(Conversation.id).where(
+        Conversation.id == conversation.id, Conversation.id.in_(readable)
+    )
+    return db.session.scalar(found) is not None
 
 
 def find_conversation(public_id: str) -> Conversation:
