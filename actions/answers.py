@@ -28,6 +28,7 @@ from bot.knowledge.content import Content, Topic, load_content
 from bot.knowledge.countries import canonical_country, country_name, find_country
 from bot.knowledge.forms import EN
 from bot.knowledge.project import is_knowledge_intent
+from bot.knowledge.source_names import NAMES_FILE, reader_names
 
 
 @lru_cache(maxsize=4)
@@ -46,8 +47,10 @@ def render(topic: Topic, form: str, channel: str, country: str | None = None) ->
     if text is None:  # no such country variant: caller handles it, but stay safe
         text = topic.text(form) or topic.answer[EN]
     body = text.for_channel(channel)
-    if channel == "web" and topic.sources:
-        body += f"\n\n{message('source_label', form)}: {'; '.join(topic.sources)}"
+    # Web: one short source line in the person's form (full citations: catalogue, console).
+    names = reader_names(topic.sources, form, get_settings().content_dir / NAMES_FILE)
+    if channel == "web" and names:
+        body += f"\n\n{message('source_label', form)}: {', '.join(names)}"
     return body
 
 

@@ -27,7 +27,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         EN: "Counsellors are not on duty now. Your message is kept and one will reply "
         "here{when}. In danger in Nepal, call 100 or 1145 (free, 24 hours).",
         NE: "अहिले परामर्शदाता ड्युटीमा हुनुहुन्न। तपाईंको सन्देश सुरक्षित छ, यहीँ जवाफ "
-        "आउँछ{when}। खतरा भए 100 वा 1145 (निःशुल्क, २४ घण्टा) मा फोन गर्नुहोस्।",
+        "आउँछ{when}। खतरा भए 100 वा 1145 (निःशुल्क, 24 घण्टा) मा फोन गर्नुहोस्।",
         NE_LATN: "Ahile counsellor duty ma hunuhunna. Tapaiko sandesh surakshit chha, yahi "
         "jawaf aauchha{when}. Khatra bhae 100 wa 1145 (nishulka, 24 ghanta) ma phone garnus.",
     },
@@ -39,7 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "handoff_failed": {
         EN: "I could not reach a counsellor right now. Please call 1145 (free, 24 hours, "
         "call or SMS), or 100 (Police) if you are in danger.",
-        NE: "अहिले परामर्शदातासम्म पुग्न सकिनँ। कृपया 1145 (निःशुल्क, २४ घण्टा, फोन वा SMS) "
+        NE: "अहिले परामर्शदातासम्म पुग्न सकिनँ। कृपया 1145 (निःशुल्क, 24 घण्टा, फोन वा SMS) "
         "मा सम्पर्क गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
         NE_LATN: "Ahile counsellor samma pugna sakina. Kripaya 1145 (nishulka, 24 ghanta, "
         "phone wa SMS) ma samparka garnus, khatra bhae 100 (Prahari) ma.",
@@ -116,7 +116,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "referrals_no_match_no_fallback": {
         EN: "I have no checked service for this in that place yet. Please call 1145 (free, "
         "24 hours, call or SMS), or 100 (Police) if you are in danger.",
-        NE: "यसका लागि त्यहाँ जाँचिएको सेवा अहिलेसम्म मसँग छैन। 1145 (निःशुल्क, २४ घण्टा) मा "
+        NE: "यसका लागि त्यहाँ जाँचिएको सेवा अहिलेसम्म मसँग छैन। 1145 (निःशुल्क, 24 घण्टा) मा "
         "फोन गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
         NE_LATN: "Yasko lagi tyaha janchieko sewa ahile samma masanga chhaina. 1145 (nishulka, "
         "24 ghanta) ma phone garnus, khatra bhae 100 (Prahari) ma.",
@@ -124,7 +124,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "referrals_unavailable": {
         EN: "I cannot look up services right now. Please call 1145 (free, 24 hours, call or "
         "SMS), or 100 (Police) if you are in danger.",
-        NE: "अहिले सेवा खोज्न सकिनँ। कृपया 1145 (निःशुल्क, २४ घण्टा, फोन वा SMS) मा सम्पर्क "
+        NE: "अहिले सेवा खोज्न सकिनँ। कृपया 1145 (निःशुल्क, 24 घण्टा, फोन वा SMS) मा सम्पर्क "
         "गर्नुहोस्, खतरा भए 100 (प्रहरी) मा।",
         NE_LATN: "Ahile sewa khojna sakina. Kripaya 1145 (nishulka, 24 ghanta, phone wa SMS) "
         "ma samparka garnus, khatra bhae 100 (Prahari) ma.",
@@ -136,7 +136,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "desh ma?",
     },
     "any_need": {EN: "help", NE: "सहयोग", NE_LATN: "sahayog"},
-    "open_24h": {EN: "24 hours", NE: "२४ घण्टा", NE_LATN: "24 ghanta"},
+    "open_24h": {EN: "24 hours", NE: "24 घण्टा", NE_LATN: "24 ghanta"},
     "hours_label": {EN: "Hours", NE: "समय", NE_LATN: "Samaya"},
     "languages_label": {EN: "Languages", NE: "भाषा", NE_LATN: "Bhasa"},
     "phone_label": {EN: "Phone", NE: "फोन", NE_LATN: "Phone"},

@@ -15,7 +15,13 @@ Checks
   no example under two intents; no held-out example repeats a training example;
 - independent evaluation sets (data/eval/**, files with `messages:`; see data/eval/README.md):
   no evaluation message is also a training example under data/nlu/;
-- phone numbers in answers, responses and action messages only from the allow-list.
+- phone numbers in answers, responses and action messages only from the allow-list;
+- form parity (scripts/parity.py): every number, amount, phone number, web address and
+  named organisation in one form of an answer is in the other two, unless the topic's
+  `parity_exceptions` says why not; Devanagari texts use one digit style and mark AD
+  years "सन्"; no zero-width (joiner) characters in any text;
+- every source of every topic has a short reader-facing name in three forms
+  (data/content/reference/source_names.yml, shown on the web instead of raw citations).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.content import load_content
+from bot.knowledge.content import Content, load_content
 from bot.knowledge.forms import EN, FORMS, NE_LATN
 from bot.knowledge.nlu_files import form_of_path, normalise_example, read_nlu_dir, read_nlu_file
 from bot.knowledge.project import (
@@ -38,14 +44,20 @@ from bot.knowledge.project import (
     load_domain,
     rule_steps,
 )
+from bot.knowledge.source_names import missing_source_names
 from bot.sms_segments import count_segments, fits
+from scripts import parity
 
+SOURCE_NAMES = Path("data/content/reference/source_names.yml")
 MAX_SEGMENTS = 3
 MIN_EXAMPLES = 20
 # Helplines of confidence high or medium in /work/shared/data/facts.yml (helplines:).
+# 104 (missing children) and 1166 (suicide prevention): see reference/facts_added.yml.
 ALLOWED_NUMBERS = frozenset(
-    {"100", "101", "102", "1145", "1098", "1111", "1177", "1144", "015010015"}
+    {"100", "101", "102", "104", "1145", "1098", "1111", "1166", "1177", "1144", "015010015"}
 )
+ZERO_WIDTH = {"\u200b": "zero-width space", "\u200c": "zero-width non-joiner",
+              "\u200d": "zero-width joiner", "\ufeff": "byte-order mark"}  # fmt: skip
 GSM7_FORMS = (EN, NE_LATN)
 
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
@@ -85,6 +97,12 @@ def check_text(report: Report, where: str, form: str, text: str, sms: bool) -> N
     for number in phone_numbers(text):
         if number not in ALLOWED_NUMBERS:
             report.error(f"{where}: phone number {number} is not an allowed helpline")
+    # "र्\u200dय" (eyelash ra, as in पुर्‍याउँछ) is the one standard use of a joiner in Nepali.
+    for char, name in ZERO_WIDTH.items():
+        if char in text.replace("\u0930\u094d\u200d", ""):
+            report.error(f"{where}: contains a {name} (U+{ord(char):04X}); remove it")
+    for problem in parity.style_problems(text, form):
+        report.error(f"{where}: {problem}")
     if not sms:
         return
     cost = count_segments(text)
@@ -119,10 +137,38 @@ def check_content(report: Report, root: Path, domain_intents: set[str]) -> None:
                 check_text(report, f"{where} {label}.{form}.sms", form, text.sms, sms=True)
                 if text.web:
                     check_text(report, f"{where} {label}.{form}.web", form, text.web, sms=False)
+    check_parity(report, root, content)
+    for topic_id, source in missing_source_names(content.topics, root / SOURCE_NAMES):
+        report.error(
+            f"data/content: topic '{topic_id}' source {source!r} has no reader-facing name "
+            f"in {SOURCE_NAMES}"
+        )
     topic_intents = {t.intent for t in content.topics}
     for intent in sorted(domain_intents):
         if is_knowledge_intent(intent) and intent not in topic_intents:
             report.error(f"domain.yml: intent '{intent}' has no content topic in data/content")
+
+
+def check_parity(report: Report, root: Path, content: Content) -> None:
+    exceptions = parity.raw_exceptions(root / "data" / "content")
+    organisations = parity.load_organisations(str(root / parity.ORGANISATIONS_RELATIVE))
+    for topic in content.topics:
+        where = f"{topic.file}: topic '{topic.id}'"
+        result = parity.check_topic(topic, exceptions.get(topic.id), organisations)
+        for mismatch in result.mismatches:
+            report.error(f"{where}: facts differ: {mismatch.describe()}")
+        for fact in result.unused_exceptions:
+            report.error(f"{where}: parity_exceptions lists '{fact}', which no longer differs")
+
+
+def check_gateway_texts(report: Report, root: Path) -> None:
+    path = root / "data" / "gateway_texts.yml"
+    if not path.exists():
+        return
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for key, texts in (data.get("texts") or {}).items():
+        for form, text in (texts or {}).items():
+            check_text(report, f"data/gateway_texts.yml {key} [{form}]", form, str(text), False)
 
 
 def check_responses(report: Report, responses: dict) -> None:
@@ -229,6 +275,7 @@ def run(root: Path = REPO_ROOT) -> Report:
     check_content(report, root, intents)
     check_responses(report, domain.responses)
     check_action_messages(report)
+    check_gateway_texts(report, root)
     check_nlu(report, root, intents)
     check_eval_independence(report, root)
     return report
