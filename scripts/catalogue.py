@@ -1,11 +1,14 @@
-"""Render the answer content for reviewers: docs/catalogue/<form>.md, one page per form.
+"""Render the answer content for reviewers: docs/catalogue/README.md.
 
 Run: .venv-rasa/bin/python -m scripts.catalogue [--out docs/catalogue]
 
-Each topic lists a few example questions (from data/nlu, same form) next to the answer
-(SMS and web text, country variants), its sources and review date; medium-confidence
-topics are flagged for review. Output is deterministic (no timestamps) so it can be
-committed and diffed.
+One page with every answer's three forms side by side (English, Devanagari, Nepali in Latin
+letters): example questions from data/nlu, the SMS text, the web text, each country variant,
+and the short source line people see on the web. Each topic shows its confidence, review
+date, full sources, and a "facts differ" marker from the form-parity check
+(scripts/parity.py): facts that are in one form and missing from another, including the ones
+the content file excuses (with the reason). Output is deterministic (no timestamps) so it can
+be committed and diffed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.knowledge.content import Content, Text, Topic, load_content
@@ -20,80 +24,143 @@ from bot.knowledge.countries import country_name
 from bot.knowledge.forms import EN, FORMS, NE, NE_LATN
 from bot.knowledge.nlu_files import read_nlu_dir
 from bot.knowledge.project import REPO_ROOT
+from bot.knowledge.source_names import NAMES_FILE, reader_names
+from scripts import parity
 
-EXAMPLES_PER_TOPIC = 4
-TITLES = {EN: "English", NE: "Nepali (Devanagari)", NE_LATN: "Nepali in Latin letters"}
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
-
-
-def _answer_block(text: Text) -> list[str]:
-    lines = ["**SMS:**", "", _quote(text.sms), ""]
-    if text.web:
-        lines += ["**Web:**", "", _quote(text.web), ""]
-    return lines
+EXAMPLES_PER_TOPIC = 3
+PAGE = "README.md"
+TITLES = {EN: "English (`en`)", NE: "नेपाली (`ne`)", NE_LATN: "Nepali in Latin letters (`ne-Latn`)"}
+SOURCE_LABEL = {EN: "Source", NE: "स्रोत", NE_LATN: "Srot"}
+MEDIUM_FLAG = "⚠ medium confidence: review"
+DIFFER_FLAG = "⚠ facts differ"
 
 
-def render_topic(topic: Topic, form: str, questions: list[str]) -> list[str]:
-    flag = " — ⚠ medium confidence: review" if topic.confidence == "medium" else ""
-    lines = [f"### `{topic.id}`{flag}", ""]
+def _cell(text: str | None) -> str:
+    if not text:
+        return "—"
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _row(label: str, values: Mapping[str, str | None]) -> str:
+    return f"| **{label}** | " + " | ".join(_cell(values.get(f)) for f in FORMS) + " |"
+
+
+def _texts_rows(label: str, texts: Mapping[str, Text]) -> list[str]:
+    rows = [_row(f"{label} SMS", {f: t.sms for f, t in texts.items()})]
+    if any(t.web for t in texts.values()):
+        rows.append(_row(f"{label} web", {f: t.web for f, t in texts.items()}))
+    return rows
+
+
+def render_topic(
+    topic: Topic,
+    questions: Mapping[str, list[str]],
+    result: parity.TopicParity,
+    exceptions: Mapping[str, str],
+    extras: Mapping[str, object],
+    names_file: Path,
+) -> list[str]:
+    flags = []
+    if topic.confidence == "medium":
+        flags.append(MEDIUM_FLAG)
+    if result.differs:
+        flags.append(DIFFER_FLAG)
+    lines = [f"### `{topic.id}`" + (" — " + " · ".join(flags) if flags else ""), ""]
+    facts_status = (
+        "**facts differ between forms**" if result.differs else "same facts in all three forms"
+    )
     lines.append(
         f"Intent `{topic.intent}` · confidence **{topic.confidence}** · "
-        f"last reviewed {topic.last_reviewed or 'MISSING'}"
+        f"last reviewed {topic.last_reviewed or 'MISSING'} · {facts_status}"
     )
     lines.append("")
-    lines.append("**Questions:** " + (" · ".join(f"“{q}”" for q in questions) or "_none yet_"))
-    lines.append("")
-    text = topic.answer.get(form)
-    lines += _answer_block(text) if text else ["_answer missing in this form_", ""]
+    note = extras.get("confidence_note")
+    if note:
+        lines += [f"> Confidence note: {' '.join(str(note).split())}", ""]
+    if result.mismatches:
+        lines += [f"- ⚠ {m.describe()}" for m in result.mismatches] + [""]
+    if result.excused:
+        lines.append("Differences the content file explains:")
+        lines += [f"- {m.describe()} — because: {exceptions[m.fact]}" for m in result.excused]
+        lines.append("")
+    lines.append("| | " + " | ".join(TITLES[f] for f in FORMS) + " |")
+    lines.append("|---|" + "---|" * len(FORMS))
+    lines.append(
+        _row("Questions", {f: " · ".join(f"“{q}”" for q in questions.get(f, [])) for f in FORMS})
+    )
+    lines += _texts_rows("Answer", topic.answer)
     for country, variant in sorted(topic.countries.items()):
-        ctext = variant.get(form)
-        if ctext:
-            lines += [f"**{country_name(country, EN)}:**", "", _quote(ctext.sms), ""]
-    lines.append("**Sources:** " + "; ".join(topic.sources))
-    lines.append("")
+        lines += _texts_rows(country_name(country, EN), variant)
+    lines.append(
+        _row(
+            "Web source line",
+            {
+                f: f"{SOURCE_LABEL[f]}: {', '.join(reader_names(topic.sources, f, names_file))}"
+                for f in FORMS
+            },
+        )
+    )
+    lines += ["", "**Sources:** " + "; ".join(topic.sources), ""]
     return lines
 
 
-def render_page(content: Content, form: str, examples: dict[str, list[str]]) -> str:
+def render_page(
+    content: Content,
+    examples: Mapping[str, Mapping[str, list[str]]],
+    content_dir: Path,
+    organisations: Mapping[str, Mapping[str, tuple]],
+) -> str:
+    raw = parity.raw_topics(content_dir)
+    results = {
+        t.id: parity.check_topic(t, raw.get(t.id, {}).get("parity_exceptions") or {}, organisations)
+        for t in content.topics
+    }
     medium = sum(t.confidence == "medium" for t in content.topics)
+    differ = [t.id for t in content.topics if results[t.id].differs]
     lines = [
-        f"# Answer catalogue: {TITLES[form]} (`{form}`)",
+        "# Answer catalogue",
         "",
-        "Generated by `python -m scripts.catalogue` from data/content and data/nlu; "
-        "do not edit by hand.",
+        "Generated by `make catalogue` (`python -m scripts.catalogue`) from data/content and "
+        "data/nlu; do not edit by hand. Each answer shows its three forms side by side.",
         "",
-        f"{len(content.topics)} topics, {medium} of medium confidence (flagged ⚠).",
+        f"{len(content.topics)} topics, {medium} of medium confidence (flagged "
+        f"“{MEDIUM_FLAG}”), {len(differ)} whose facts differ between forms (flagged "
+        f"“{DIFFER_FLAG}”{': ' + ', '.join(differ) if differ else ''}).",
+        "",
+        "A *fact* is a number or amount (lakh and 100,000 count as the same), a phone number, a "
+        "web address or a named organisation. `make content-check` fails while any fact differs "
+        "without a reason written in the topic's `parity_exceptions`.",
         "",
     ]
     by_file: dict[str, list[Topic]] = defaultdict(list)
     for topic in content.topics:
         by_file[topic.file].append(topic)
+    names_file = content_dir / NAMES_FILE
     for file in sorted(by_file):
         lines += [f"## {Path(file).stem.replace('_', ' ').capitalize()} (`{file}`)", ""]
         for topic in by_file[file]:
-            questions = examples.get(topic.intent, [])[:EXAMPLES_PER_TOPIC]
-            lines += render_topic(topic, form, questions)
+            questions = {f: examples.get(f, {}).get(topic.intent, []) for f in FORMS}
+            extras = raw.get(topic.id, {})
+            exceptions = extras.get("parity_exceptions") or {}
+            lines += render_topic(
+                topic, questions, results[topic.id], exceptions, extras, names_file
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
 def build(root: Path = REPO_ROOT, out: Path | None = None) -> list[Path]:
     out = out or root / "docs" / "catalogue"
     out.mkdir(parents=True, exist_ok=True)
-    content = load_content(root / "data" / "content")
-    nlu = read_nlu_dir(root / "data" / "nlu")
-    written = []
-    for form in FORMS:
-        examples: dict[str, list[str]] = defaultdict(list)
-        for ex in nlu:
-            if ex.form == form:
-                examples[ex.intent].append(ex.text)
-        path = out / f"{form}.md"
-        path.write_text(render_page(content, form, examples), encoding="utf-8")
-        written.append(path)
-    return written
+    content_dir = root / "data" / "content"
+    content = load_content(content_dir)
+    examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for ex in read_nlu_dir(root / "data" / "nlu"):
+        if ex.form and len(examples[ex.form][ex.intent]) < EXAMPLES_PER_TOPIC:
+            examples[ex.form][ex.intent].append(ex.text)
+    organisations = parity.load_organisations(str(root / parity.ORGANISATIONS_RELATIVE))
+    path = out / PAGE
+    path.write_text(render_page(content, examples, content_dir, organisations), encoding="utf-8")
+    return [path]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -188,15 +188,23 @@ def style_problems(text: str, form: str) -> list[str]:
     return problems
 
 
-def raw_exceptions(content_dir: Path) -> dict[str, dict[str, str]]:
-    """topic id -> its ``parity_exceptions`` (fact -> why), read from the content files."""
-    found: dict[str, dict[str, str]] = {}
+def raw_topics(content_dir: Path) -> dict[str, dict]:
+    """topic id -> its raw YAML mapping, for reviewer-only fields the loader does not keep
+    (``parity_exceptions``: fact -> why; ``confidence_note``)."""
+    found: dict[str, dict] = {}
     for path in sorted(content_dir.glob("*.y*ml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for raw in data.get("topics") or []:
-            if isinstance(raw, dict) and isinstance(raw.get("parity_exceptions"), dict):
-                found[str(raw.get("id"))] = {
-                    str(k): str(v) for k, v in raw["parity_exceptions"].items()
-                }
+        for raw in data.get("topics") or [] if isinstance(data, dict) else []:
+            if isinstance(raw, dict) and raw.get("id"):
+                found[str(raw["id"])] = raw
     return found
 
+
+def raw_exceptions(content_dir: Path) -> dict[str, dict[str, str]]:
+    """topic id -> its ``parity_exceptions`` (fact -> why)."""
+    out = {}
+    for topic_id, raw in raw_topics(content_dir).items():
+        exceptions = raw.get("parity_exceptions")
+        if isinstance(exceptions, dict):
+            out[topic_id] = {str(k): str(v) for k, v in exceptions.items()}
+    return out

@@ -34,12 +34,13 @@ async def test_answer_per_form_and_sms_like_channel(
 
 
 @pytest.mark.asyncio
-async def test_web_gets_web_text_and_source_line(
+async def test_web_gets_web_text_and_one_short_source_line(
     fixture_content, tracker_factory, dispatcher, domain
 ):
+    # Two citations of one publisher: one readable name, no raw citations, no duplicates.
     tracker = tracker_factory("ask_free_visa_free_ticket", channel="web")
     await run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == ["EN WEB fees, longer\n\nSource: Source A; Source B"]
+    assert texts(dispatcher) == ["EN WEB fees, longer\n\nSource: Publisher AB"]
 
 
 @pytest.mark.asyncio
@@ -48,7 +49,7 @@ async def test_web_falls_back_to_sms_text_in_the_users_form(
 ):
     tracker = tracker_factory("ask_free_visa_free_ticket", language="ne", channel="web")
     await run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == ["NE SMS शुल्क\n\nस्रोत: Source A; Source B"]
+    assert texts(dispatcher) == ["NE SMS शुल्क\n\nस्रोत: प्रकाशक एबी"]
 
 
 @pytest.mark.asyncio

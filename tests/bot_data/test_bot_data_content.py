@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bot.knowledge.content import load_content
@@ -16,17 +18,33 @@ def test_content_check_passes(capsys):
     assert code == 0, output
 
 
-def test_catalogue_builds_one_page_per_form(tmp_path, repo_root):
+def test_catalogue_shows_every_answer_in_three_forms_side_by_side(tmp_path, repo_root):
     written = catalogue.build(repo_root, tmp_path)
-    assert sorted(p.name for p in written) == sorted(f"{form}.md" for form in FORMS)
+    assert [p.name for p in written] == ["README.md"]
+    page = written[0].read_text(encoding="utf-8")
+    assert "| English (`en`) | नेपाली (`ne`) | Nepali in Latin letters (`ne-Latn`) |" in page
     content = load_content(repo_root / "data" / "content")
-    for path in written:
-        page = path.read_text(encoding="utf-8")
-        for topic in content.topics:
-            assert f"`{topic.id}`" in page
-            assert topic.sources[0] in page
-        medium = [t for t in content.topics if t.confidence == "medium"]
-        assert page.count("medium confidence: review") == len(medium)
+    for topic in content.topics:
+        assert f"`{topic.id}`" in page
+        assert topic.sources[0] in page
+        assert str(topic.last_reviewed) in page
+        for form in FORMS:  # each form's SMS text, as a table cell
+            assert topic.answer[form].sms.replace("|", "\\|") in page
+    medium = [t for t in content.topics if t.confidence == "medium"]
+    assert page.count(catalogue.MEDIUM_FLAG) == len(medium) + 1  # + the legend
+    assert "स्रोत: " in page  # the reader-facing source line
+
+
+def test_catalogue_marks_an_answer_whose_facts_differ(tmp_path, repo_root):
+    root = tmp_path / "repo"
+    shutil.copytree(repo_root / "data" / "content", root / "data" / "content")
+    shutil.copytree(repo_root / "data" / "nlu", root / "data" / "nlu")
+    fees = root / "data" / "content" / "fees.yml"
+    fees.write_text(fees.read_text("utf-8").replace("बढीमा रु १०,०००", "बढीमा", 1), "utf-8")
+    page = catalogue.build(root, tmp_path / "out")[0].read_text(encoding="utf-8")
+    assert "### `free_visa_free_ticket` — ⚠ medium confidence: review · ⚠ facts differ" in page
+    assert "'10000' is in en, ne-Latn but not in ne" in page
+    assert page.count(catalogue.DIFFER_FLAG) == 2  # the legend and this one answer
 
 
 @pytest.mark.parametrize(
