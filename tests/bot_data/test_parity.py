@@ -45,6 +45,10 @@ def test_different_facts_stay_different():
     assert facts("policeman") == set()  # a word boundary, not a substring
 
 
+EN = "The agency may charge at most NPR 10,000; complain to DoFE or call police on 100."
+LATN = "Badhima NPR 10,000; DoFE ma ujuri, wa Police 100 ma phone garnuhos."
+
+
 def topic_yaml(ne: str, exceptions: str = "") -> str:
     return textwrap.dedent(
         f"""\
@@ -56,9 +60,9 @@ def topic_yaml(ne: str, exceptions: str = "") -> str:
             last_reviewed: 2026-11-28
             {exceptions}
             answer:
-              en: {{sms: "The agency may charge at most NPR 10,000; complain to DoFE or call police on 100."}}
+              en: {{sms: "{EN}"}}
               ne: {{sms: "{ne}"}}
-              ne-Latn: {{sms: "Badhima NPR 10,000; DoFE ma ujuri, wa Police 100 ma phone garnuhos."}}
+              ne-Latn: {{sms: "{LATN}"}}
         """
     )
 
@@ -134,7 +138,12 @@ def test_devanagari_style_problems(text, problem):
 
 @pytest.mark.parametrize(
     "text",
-    ["प्रहरी १००, सन् २०२५ देखि", "प्रहरी 100 (24 घण्टा)", "ऐन २०६४", "हेर्नुहोस् qa.nepalembassy.gov.np २०८१ असोज"],
+    [
+        "प्रहरी १००, सन् २०२५ देखि",
+        "प्रहरी 100 (24 घण्टा)",
+        "ऐन २०६४",
+        "हेर्नुहोस् qa.nepalembassy.gov.np २०८१ असोज",
+    ],
 )
 def test_devanagari_style_accepts_one_digit_style_and_marked_years(text):
     assert parity.style_problems(text, "ne") == []

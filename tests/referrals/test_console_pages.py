@@ -39,15 +39,33 @@ def test_anonymous_users_go_to_the_log_in_page(client):
     assert response.status_code == 302 and "/console/login" in response.headers["Location"]
 
 
-def test_counsellors_see_unverified_entries_with_a_warning(as_counsellor):
+def test_counsellors_see_which_entries_are_verified_by_phone_desk_checked_or_not(as_counsellor):
     add_service("checked", name_en="Checked shelter")
+    desk = add_service(
+        "desk", name_en="Desk shelter", verified=False, last_verified=None,
+        desk_checked=date.today(),
+    )  # fmt: skip
     unchecked = add_service("unchecked", name_en="Unchecked shelter", verified=False)
     page = as_counsellor.text("/console/referrals?need=shelter&place=ktm")
-    assert "Checked shelter" in page and "Unchecked shelter" in page
-    assert "UNVERIFIED" in page
+    assert "Checked shelter" in page and "Unchecked shelter" in page and "Desk shelter" in page
+    assert f"Verified by phone ({date.today().isoformat()})" in page
+    assert f"Desk-checked only ({date.today().isoformat()})" in page
+    assert "Not checked" in page
+    assert "UNVERIFIED" not in page  # no shouted, doubled labels ("UNVERIFIED: UNVERIFIED:")
+    listing = as_counsellor.text("/console/referrals?show=desk")
+    assert "Desk shelter" in listing and "Unchecked shelter" not in listing
     detail = as_counsellor.text(f"/console/referrals/{unchecked.id}")
-    assert "The bot never gives this entry to anyone" in detail
-    assert "Mark verified" not in detail  # counsellors cannot manage
+    assert "The bot does not give this entry out" in detail
+    assert "nobody has called" in as_counsellor.text(f"/console/referrals/{desk.id}")
+    assert "Mark verified" not in detail and "Mark desk-checked" not in detail  # read only
+
+
+def test_the_entry_page_names_fields_in_words(as_counsellor):
+    service = add_service("words", name_en="Words shelter", open_24h=False, hours_en="9-5")
+    detail = as_counsellor.text(f"/console/referrals/{service.id}")
+    assert "Open 24 hours" in detail and "Hours" in detail and "Checked" in detail
+    for raw in ("organisation_slug", "open_24h", "hours_en", "is_fallback", "last_verified"):
+        assert raw not in detail, raw
 
 
 def test_stale_entries_are_flagged(as_counsellor):
@@ -100,15 +118,29 @@ def test_verify_then_the_bot_gives_it_out(as_supervisor, supervisor, client):
     checked = fresh(service)
     assert checked.verified is True and checked.last_verified == date.today()
     assert checked.verified_by_id == supervisor.id
-    assert checked.sources[-1].startswith(f"Checked {date.today().isoformat()} by sita")
+    assert checked.sources[-1].startswith(f"Called {date.today().isoformat()} by sita")
     bot = client.get("/api/referrals?need=shelter", headers=BOT).get_json()
     assert [r["slug"] for r in bot["results"]] == ["to-check"]
     event = db.session.scalars(select(AuditEvent).filter_by(action="referral.verify")).one()
     assert event.user_id == supervisor.id and event.detail["service_id"] == service.id
 
 
+def test_desk_checking_records_the_document_but_the_bot_still_does_not_give_it_out(
+    as_supervisor, supervisor, client
+):
+    service = add_service("paper", verified=False, last_verified=None)
+    missing = as_supervisor.post(f"/console/referrals/{service.id}/desk-check", {"what": ""})
+    assert missing.status_code == 302 and fresh(service).desk_checked is None
+    as_supervisor.post(f"/console/referrals/{service.id}/desk-check", {"what": "official site"})
+    checked = fresh(service)
+    assert checked.desk_checked == date.today() and checked.verified is False
+    assert checked.sources[-1] == f"Desk-checked {date.today().isoformat()} by sita: official site"
+    assert client.get("/api/referrals?need=shelter", headers=BOT).get_json()["results"] == []
+    assert "referral.desk_check" in actions()
+
+
 def test_changing_a_verified_number_unverifies_it(as_supervisor, client):
-    service = add_service("helpline", phone="1145")
+    service = add_service("helpline", phone="1145", desk_checked=date.today())
     form = {
         **NEW_ENTRY,
         "organisation_slug": "org",
@@ -122,6 +154,7 @@ def test_changing_a_verified_number_unverifies_it(as_supervisor, client):
     assert response.status_code == 302
     changed = fresh(service)
     assert changed.phone == "1146" and changed.verified is False
+    assert changed.desk_checked is None
     event = db.session.scalars(select(AuditEvent).filter_by(action="referral.update")).one()
     assert "phone" in event.detail["fields"] and "verified" in event.detail["fields"]
     assert "1146" not in str(event.detail)  # audit holds field names, not numbers

@@ -117,10 +117,10 @@ def test_export_round_trips(app, tmp_path):
     out = tmp_path / "out.csv"
     assert run(app, ["export", str(out)]).exit_code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert len(rows) == count() == 30
+    assert len(rows) == count() == 34
     assert list(rows[0]) == list(entries.COLUMNS)
     result = run(app, ["import", "--dry-run", str(out)])
-    assert result.exit_code == 0 and "0 created, 0 updated, 30 unchanged" in result.output
+    assert result.exit_code == 0 and "0 created, 0 updated, 34 unchanged" in result.output
 
 
 def test_phone_numbers_are_normalised():
@@ -144,9 +144,9 @@ def test_every_seed_entry_is_valid():
 def test_seed_is_idempotent(app):
     result = run(app, ["seed"])
     assert result.exit_code == 0, result.output
-    assert "30 created" in result.output
-    assert run(app, ["seed"]).output.strip().endswith("0 created, 0 updated, 30 unchanged")
-    assert count() == 30
+    assert "34 created" in result.output
+    assert run(app, ["seed"]).output.strip().endswith("0 created, 0 updated, 34 unchanged")
+    assert count() == 34
     assert actions().count("referral.seed") == 1  # a no-op run leaves no trace
 
 
@@ -162,22 +162,42 @@ def test_seed_never_overwrites_console_changes_unless_asked(app):
     assert report.ok and [slug for slug, _ in report.updated] == ["nhrc-complaints"]
 
 
-def test_only_high_confidence_helplines_are_verified_in_the_seed(app):
+def test_no_seed_entry_is_verified_by_phone_and_confirmed_ones_are_desk_checked(app):
+    # Nobody has called any seeded number: a document saying so makes an entry desk-checked,
+    # never "verified by phone", so nothing seeded reaches people until someone calls.
     assert loader.seed().ok
-    verified = {
-        s.phone for s in db.session.scalars(select(ReferralService).filter_by(verified=True))
-    }
-    assert verified == {"100", "102", "1145", "1098", "1111"}
     by_slug = {s.slug: s for s in db.session.scalars(select(ReferralService))}
-    assert by_slug["trafficking-hotline-1177"].verified is False
+    assert [slug for slug, s in by_slug.items() if s.verified] == []
+    desk = {s.phone for s in by_slug.values() if s.check_status == "desk" and s.phone}
+    assert desk == {"100", "102", "1145", "1098", "1111", "104", "1166"}
+    assert by_slug["trafficking-hotline-1177"].check_status == "none"
     for slug, service in by_slug.items():
         if slug.startswith("embassy-"):
             assert service.phone is None and service.verified is False, slug
             assert service.country_codes, slug
-        if not service.verified:
-            assert service.confidence != "high" or service.phone is None, slug
+        if service.check_status == "desk":
+            assert service.sources and service.confidence == "high", slug
+    assert by_slug["embassy-om"].address_en == "Shatti Al-Qurum, Muscat"
+    assert by_slug["embassy-bh"].website == "https://bh.nepalembassy.gov.np"
     assert by_slug["maiti-nepal"].phone is None
     assert {s.slug for s in by_slug.values() if s.is_fallback} == {
         "nwc-helpline-1145",
         "hello-sarkar-1111",
     }
+
+
+def test_desk_checked_round_trips_through_csv(app, tmp_path):
+    assert loader.seed().ok
+    exported = tmp_path / "all.csv"
+    assert run(app, ["export", str(exported)]).exit_code == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "desk_checked" in text.splitlines()[0] and ",2026-11-24," in text
+    result = run(app, ["import", "--dry-run", str(exported)])
+    assert result.exit_code == 0 and "0 updated" in result.output, result.output
+
+
+def test_desk_checked_entries_need_their_sources(app):
+    row = {"slug": "x", "organisation_slug": "o", "organisation_en": "O", "name_en": "X",
+           "needs": "shelter", "desk_checked": "2026-11-01", "sources": ""}  # fmt: skip
+    _, errors = entries.validate(row, gazetteer())
+    assert any("desk-checked entries need sources" in e for e in errors)

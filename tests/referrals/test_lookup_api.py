@@ -6,9 +6,12 @@ from datetime import date, timedelta
 from itertools import product
 
 import pytest
+from sqlalchemy import select
 
 from tests.referrals.conftest import BOT, add_service
+from webhooks.extensions import db
 from webhooks.referrals import loader
+from webhooks.referrals.models import ReferralService
 from webhooks.referrals.taxonomy import NEEDS
 
 KATHMANDU, LALITPUR, MORANG, NAWALPUR, PARASI = 27, 29, 6, 43, 48
@@ -169,7 +172,9 @@ def test_the_bot_cannot_ask_for_unverified_entries(client, directory):
         assert "kathmandu-unverified" not in names(payload)
 
 
-def test_with_the_seed_nothing_unverified_reaches_the_bot_for_any_need_or_place(client, app):
+def test_with_the_seed_nothing_reaches_the_bot_until_someone_calls(client, app):
+    # The seed holds desk-checked entries only (nobody has called them): for every need and
+    # place, the bot gets no service and no fallback, and falls back to its own 1145/100 text.
     assert loader.seed().ok
     places = [
         "",
@@ -190,22 +195,37 @@ def test_with_the_seed_nothing_unverified_reaches_the_bot_for_any_need_or_place(
         payload = client.get(
             f"/api/referrals?need={need}&place={place}&limit=50", headers=BOT
         ).get_json()
-        served = payload["results"] + payload["fallback"]
-        assert all(r["verified"] for r in served), (need, place)
-        if not payload["results"]:
-            assert payload["no_verified_match"] is True
-            assert payload["fallback"][0]["slug"] == "nwc-helpline-1145"
+        assert payload["results"] == [] and payload["fallback"] == [], (need, place)
+        assert payload["no_verified_match"] is True
 
 
-def test_nothing_verified_means_an_honest_fallback(client, app):
+def test_only_entries_verified_by_phone_reach_the_bot(client, app):
     assert loader.seed().ok
+    called = ["nwc-helpline-1145", "hello-sarkar-1111", "child-helpline-1098"]
+    for slug in called:  # a supervisor called these three and marked them verified by phone
+        service = db.session.scalar(select(ReferralService).filter_by(slug=slug))
+        service.verified, service.last_verified = True, date.today()
+    db.session.commit()
     payload = client.get("/api/referrals?place=Dubai", headers=BOT).get_json()
-    assert payload["results"] == []  # the embassy's phone is unconfirmed
+    assert payload["results"] == []  # the embassy is desk-checked at best
     assert payload["no_verified_match"] is True
     assert [r["phone"] for r in payload["fallback"]] == ["1145", "1111"]
     children = client.get("/api/referrals?need=children&place=ktm", headers=BOT).get_json()
-    assert [r["phone"] for r in children["results"]] == ["1098"]
+    assert [r["phone"] for r in children["results"]] == ["1098"]  # 104 is desk-checked only
     assert children["fallback"] == []
+
+
+def test_desk_checked_entries_are_for_counsellors_only(client, as_counsellor, app):
+    add_service("papers-only", verified=False, last_verified=None, desk_checked=date.today())
+    bot = client.get("/api/referrals?need=shelter", headers=BOT).get_json()
+    assert bot["results"] == []
+    console = as_counsellor.get("/api/referrals?need=shelter").get_json()
+    (entry,) = console["results"]
+    assert entry["check"] == {
+        "status": "desk",
+        "label": f"Desk-checked only ({date.today().isoformat()})",
+    }
+    assert "nobody has called" in entry["warning"]
 
 
 # --- authentication ------------------------------------------------------------------------
@@ -226,7 +246,8 @@ def test_the_console_sees_unverified_entries_flagged(as_counsellor, directory):
     assert payload["verified_only"] is False
     flagged = [r for r in payload["results"] if r["slug"] == "kathmandu-unverified"]
     assert flagged and flagged[0]["verified"] is False
-    assert flagged[0]["warning"].startswith("UNVERIFIED")
+    assert flagged[0]["warning"].startswith("Nobody has confirmed")
+    assert flagged[0]["check"]["label"] == "Not checked"
     assert "retired" not in names(payload)
     only = as_counsellor.get("/api/referrals?need=shelter&place=ktm&verified_only=true")
     assert "kathmandu-unverified" not in names(only.get_json())

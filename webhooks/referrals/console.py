@@ -33,7 +33,7 @@ from webhooks.referrals import entries
 from webhooks.referrals.api import MANAGE_PERMISSION, VIEW_PERMISSION, lookup_payload
 from webhooks.referrals.geo import gazetteer
 from webhooks.referrals.models import ReferralService, Status
-from webhooks.referrals.search import UNVERIFIED_WARNING
+from webhooks.referrals.search import CHECK_LABELS, check_label, warning_for
 from webhooks.referrals.taxonomy import NEEDS, resolve_need
 
 referrals_console = guard(
@@ -44,7 +44,8 @@ referrals_console = guard(
 
 # Form fields posted as text; the others are checkboxes, lists or set by dedicated actions.
 NOT_TEXT_IN_FORM = {
-    "slug", "needs", "open_24h", "verified", "last_verified", "sources", "is_fallback", "status",
+    "slug", "needs", "open_24h", "verified", "last_verified", "desk_checked", "sources",
+    "is_fallback", "status",
 }  # fmt: skip
 FORM_TEXT_FIELDS = tuple(c for c in entries.COLUMNS if c not in NOT_TEXT_IN_FORM)
 # The detail page in words, in this order (the name is the page's title; slugs are for staff).
@@ -70,7 +71,8 @@ DETAIL_LABELS = {
     "description_ne": "What it offers (नेपाली)",
     "eligibility_en": "Who can use it",
     "eligibility_ne": "Who can use it (नेपाली)",
-    "last_verified": "Last checked",
+    "last_verified": "Verified by phone on",
+    "desk_checked": "Desk-checked on",
     "confidence": "Confidence of the source",
     "sources": "Sources",
     "notes": "Internal notes (counsellors only)",
@@ -123,7 +125,7 @@ def index() -> str:
         )
     shown = args.get("show", "active")
     query = select(ReferralService).order_by(ReferralService.name_en)
-    if shown in ("active", "stale", "unverified"):
+    if shown in ("active", "stale", "unverified", "desk"):
         query = query.where(ReferralService.status == Status.ACTIVE.value)
     elif shown == "retired":
         query = query.where(ReferralService.status == Status.RETIRED.value)
@@ -133,6 +135,8 @@ def index() -> str:
         services = [s for s in services if s.is_stale(today, _stale_days())]
     elif shown == "unverified":
         services = [s for s in services if not s.verified]
+    elif shown == "desk":
+        services = [s for s in services if s.check_status == "desk"]
     return render_template(
         "referrals/index.html",
         needs=NEEDS,
@@ -144,7 +148,8 @@ def index() -> str:
         today=today,
         stale_days=_stale_days(),
         geo=gazetteer(),
-        warning=UNVERIFIED_WARNING,
+        check_label=check_label,
+        check_labels=CHECK_LABELS,
         can_manage=has_permission(current_user, MANAGE_PERMISSION),
     )
 
@@ -170,7 +175,8 @@ def detail(service_id: int) -> str:
         rows=detail_rows(entries.to_row(service, gazetteer())),
         stale=service.is_stale(utcnow().date(), _stale_days()),
         stale_days=_stale_days(),
-        warning=UNVERIFIED_WARNING,
+        check_label=check_label,
+        warning=warning_for(service),
         needs=NEEDS,
         history=history,
         can_manage=has_permission(current_user, MANAGE_PERMISSION),
@@ -187,6 +193,7 @@ def _form_raw(service: ReferralService | None) -> dict[str, Any]:
     raw["is_fallback"] = form.get("is_fallback") == "on"
     raw["verified"] = service.verified if service else False
     raw["last_verified"] = service.last_verified if service else None
+    raw["desk_checked"] = service.desk_checked if service else None
     raw["status"] = service.status if service else Status.ACTIVE.value
     return raw
 
@@ -250,6 +257,8 @@ def edit(service_id: int) -> str | BaseResponse:
             keep_verified = service.verified and not changed_contact
             clean["verified"] = keep_verified
             clean["last_verified"] = service.last_verified
+            # New contact details were checked by nobody, neither by phone nor on paper.
+            clean["desk_checked"] = None if changed_contact else service.desk_checked
             organisation, org_changes = entries.organisation_for(clean)
             changes = org_changes + entries.apply(service, clean)
             if service.organisation is not organisation:
@@ -268,7 +277,8 @@ def edit(service_id: int) -> str | BaseResponse:
                 if "verified" in changes:
                     flash(
                         f"Saved. {', '.join(changed_contact)} changed, so the entry is now "
-                        "UNVERIFIED until someone checks the new details.",
+                        "no longer verified (by phone or desk) until someone checks the new "
+                        "details.",
                         "error",
                     )
                 else:
@@ -288,10 +298,12 @@ def edit(service_id: int) -> str | BaseResponse:
 @referrals_console.post("/<int:service_id>/verify")
 @requires(MANAGE_PERMISSION)
 def verify(service_id: int) -> BaseResponse:
+    """Verified by phone: someone called and the number answered as this service."""
     service = _service_or_404(service_id)
     how = request.form.get("how", "").strip()
     if not how:
-        flash("Say how you checked it (e.g. 'called 1145, answered as NWC helpline').", "error")
+        flash("Say who answered when you called (e.g. 'called 1145, answered as NWC helpline').",
+              "error")  # fmt: skip
     elif not service.active:
         flash("A retired entry cannot be verified; restore it first.", "error")
     elif not (service.phone or service.website or service.address_en):
@@ -301,11 +313,33 @@ def verify(service_id: int) -> BaseResponse:
         service.verified = True
         service.last_verified = today
         service.verified_by_id = current_user.id
-        note = f"Checked {today.isoformat()} by {current_user.username}: {how[:200]}"
+        note = f"Called {today.isoformat()} by {current_user.username}: {how[:200]}"
         service.sources = [*service.sources, note]
         audit("referral.verify", current_user, service_id=service.id, slug=service.slug)
         db.session.commit()
-        flash("Marked verified today.", "success")
+        flash("Marked verified by phone today: the bot may now give it out.", "success")
+    return redirect(url_for(".detail", service_id=service.id))
+
+
+@referrals_console.post("/<int:service_id>/desk-check")
+@requires(MANAGE_PERMISSION)
+def desk_check(service_id: int) -> BaseResponse:
+    """Desk-checked: the details match a document or official page; nobody has called."""
+    service = _service_or_404(service_id)
+    what = request.form.get("what", "").strip()
+    if not what:
+        flash("Say which document or page you checked it against.", "error")
+    elif not service.active:
+        flash("A retired entry cannot be checked; restore it first.", "error")
+    else:
+        today = utcnow().date()
+        service.desk_checked = today
+        note = f"Desk-checked {today.isoformat()} by {current_user.username}: {what[:200]}"
+        service.sources = [*service.sources, note]
+        audit("referral.desk_check", current_user, service_id=service.id, slug=service.slug)
+        db.session.commit()
+        flash("Marked desk-checked today. The bot still does not give it out until "
+              "someone calls and marks it verified by phone.", "success")  # fmt: skip
     return redirect(url_for(".detail", service_id=service.id))
 
 
@@ -323,7 +357,7 @@ def unverify(service_id: int) -> BaseResponse:
             reason=request.form.get("reason", "")[:200],
         )
         db.session.commit()
-        flash("Marked unverified: the bot no longer gives it out.", "success")
+        flash("No longer verified by phone: the bot no longer gives it out.", "success")
     return redirect(url_for(".detail", service_id=service.id))
 
 

@@ -54,6 +54,7 @@ COLUMNS = (
     "eligibility_ne",
     "verified",
     "last_verified",
+    "desk_checked",
     "confidence",
     "sources",
     "notes",
@@ -239,17 +240,8 @@ def validate(raw: Mapping[str, Any], geo: Gazetteer) -> tuple[dict[str, Any], li
     clean["verified"] = _bool(raw.get("verified"), "verified", errors)
     clean["is_fallback"] = _bool(raw.get("is_fallback"), "is_fallback", errors)
 
-    clean["last_verified"] = None
-    last = raw.get("last_verified")
-    if isinstance(last, date):
-        clean["last_verified"] = last
-    elif _text(last):
-        try:
-            clean["last_verified"] = date.fromisoformat(_text(last))
-        except ValueError:
-            errors.append(f"last_verified {_text(last)[:20]!r}: use a date like 2026-11-24")
-    if clean["last_verified"] and clean["last_verified"] > utcnow().date():
-        errors.append("last_verified is in the future")
+    for name in ("last_verified", "desk_checked"):
+        clean[name] = _date(raw.get(name), name, errors)
 
     confidence = _text(raw.get("confidence")) or Confidence.UNCONFIRMED.value
     if confidence not in {c.value for c in Confidence}:
@@ -272,14 +264,32 @@ def validate(raw: Mapping[str, Any], geo: Gazetteer) -> tuple[dict[str, Any], li
         errors.append("needs: give at least one need")
     if clean["is_fallback"] and (district_ids or province_ids or country_codes):
         errors.append("is_fallback: only a national service can be the fallback")
+    if clean["desk_checked"] and not clean["sources"]:
+        errors.append("desk-checked entries need sources (the documents they were checked against)")
     if clean["verified"]:
         if clean["last_verified"] is None:
-            errors.append("verified entries need last_verified (the date someone checked)")
+            errors.append("verified entries need last_verified (the date someone called)")
         if not clean["sources"]:
             errors.append("verified entries need sources (where it was checked)")
         if not (clean["phone"] or clean["website"] or clean["address_en"]):
             errors.append("verified entries need a phone, website or address to have checked")
     return clean, errors
+
+
+def _date(value: Any, name: str, errors: list[str]) -> date | None:
+    if isinstance(value, date):
+        found: date | None = value
+    elif _text(value):
+        try:
+            found = date.fromisoformat(_text(value))
+        except ValueError:
+            errors.append(f"{name} {_text(value)[:20]!r}: use a date like 2026-11-24")
+            return None
+    else:
+        return None
+    if found and found > utcnow().date():
+        errors.append(f"{name} is in the future")
+    return found
 
 
 def find_service(slug: str) -> ReferralService | None:
@@ -354,6 +364,7 @@ def to_row(service: ReferralService, geo: Gazetteer) -> dict[str, str]:
         "eligibility_ne": text(service.eligibility_ne),
         "verified": "true" if service.verified else "false",
         "last_verified": service.last_verified.isoformat() if service.last_verified else "",
+        "desk_checked": service.desk_checked.isoformat() if service.desk_checked else "",
         "confidence": service.confidence,
         "sources": ";".join(service.sources),
         "notes": text(service.notes),

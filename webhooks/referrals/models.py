@@ -70,10 +70,14 @@ class ReferralService(db.Model):
     languages: Mapped[list] = mapped_column(JSON, default=list)
     eligibility_en: Mapped[str | None] = mapped_column(Text)
     eligibility_ne: Mapped[str | None] = mapped_column(Text)
-    # Trust: only verified entries ever reach people through the bot.
+    # Trust, two levels. Verified by phone: a person called the number (or reached the
+    # service directly) and it answered as this service, on `last_verified`; only these
+    # entries ever reach people through the bot. Desk-checked: the details match an official
+    # page or documents (on `desk_checked`), nobody has called: counsellors only.
     verified: Mapped[bool] = mapped_column(default=False, index=True)
     last_verified: Mapped[date | None] = mapped_column(Date)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    desk_checked: Mapped[date | None] = mapped_column(Date)
     sources: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[str] = mapped_column(String(12), default=Confidence.UNCONFIRMED.value)
     notes: Mapped[str | None] = mapped_column(Text)  # internal: counsellors only, never the bot
@@ -90,6 +94,13 @@ class ReferralService(db.Model):
     @property
     def active(self) -> bool:
         return self.status == Status.ACTIVE.value
+
+    @property
+    def check_status(self) -> str:
+        """ "phone" (verified by phone), "desk" (desk-checked only) or "none"."""
+        if self.verified:
+            return "phone"
+        return "desk" if self.desk_checked else "none"
 
     @property
     def scope(self) -> str:

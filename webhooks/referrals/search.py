@@ -20,10 +20,33 @@ from webhooks.referrals.models import ReferralService, Status
 from webhooks.referrals.taxonomy import ABROAD_NEEDS
 
 LEVELS = {"district": 0, "country": 0, "province": 1, "national": 2}
-UNVERIFIED_WARNING = (
-    "UNVERIFIED: nobody has confirmed these contact details. Do not pass them on before "
-    "checking them yourself."
-)
+# What counsellors are told about an entry, by its check status (ReferralService.check_status).
+CHECK_LABELS = {
+    "phone": "Verified by phone",
+    "desk": "Desk-checked only",
+    "none": "Not checked",
+}
+WARNINGS = {
+    "desk": (
+        "The details match a document or official page, but nobody has called to confirm them. "
+        "The bot does not give this entry out. Check it yourself before passing it on."
+    ),
+    "none": (
+        "Nobody has confirmed these contact details. The bot does not give this entry out. "
+        "Check it yourself before passing it on."
+    ),
+}
+
+
+def check_label(service: ReferralService) -> str:
+    """Words for the entry's check status, with its date: "Desk-checked only (2026-11-24)"."""
+    status = service.check_status
+    when = {"phone": service.last_verified, "desk": service.desk_checked}.get(status)
+    return CHECK_LABELS[status] + (f" ({when.isoformat()})" if when else "")
+
+
+def warning_for(service: ReferralService) -> str | None:
+    return WARNINGS.get(service.check_status)
 
 
 @dataclass
@@ -148,6 +171,7 @@ def service_json(
         },
         "verified": service.verified,
         "last_verified": service.last_verified.isoformat() if service.last_verified else None,
+        "desk_checked": service.desk_checked.isoformat() if service.desk_checked else None,
         "stale": service.is_stale(today, stale_days),
         "source": list(service.sources),
         "confidence": service.confidence,
@@ -157,5 +181,6 @@ def service_json(
     if for_console:
         out["status"] = service.status
         out["notes"] = service.notes
-        out["warning"] = None if service.verified else UNVERIFIED_WARNING
+        out["check"] = {"status": service.check_status, "label": check_label(service)}
+        out["warning"] = warning_for(service)
     return out
