@@ -14,7 +14,7 @@ from tests.gateway.support import settings_for
 from webhooks import create_app
 from webhooks.extensions import db
 
-BEFORE = "1b1bea0fdac1"
+BEFORE = "01ea4412d960"  # main's head before this revision
 
 
 def test_document_verified_entries_become_desk_checked(tmp_path: Path):

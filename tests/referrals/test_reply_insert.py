@@ -30,7 +30,7 @@ def test_verified_entries_come_in_her_form_unverified_ones_cannot_be_inserted(
     by_name = {r["name"]: r for r in data["results"]}
     assert by_name["Safe House"]["text"] == "सुरक्षित घर: 1145, ९ देखि ५"
     assert by_name["Unchecked Shelter"]["text"] is None
-    assert by_name["Unchecked Shelter"]["warning"].startswith("UNVERIFIED")
+    assert by_name["Unchecked Shelter"]["warning"].startswith("Nobody has confirmed")
     conversation.language = "en"
     db.session.commit()
     data = as_counsellor.get(url).get_json()

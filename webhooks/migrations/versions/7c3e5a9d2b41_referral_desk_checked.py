@@ -1,7 +1,7 @@
 """referrals: desk-checked, distinct from verified by phone
 
 Revision ID: 7c3e5a9d2b41
-Revises: 1b1bea0fdac1
+Revises: 01ea4412d960
 Create Date: 2026-11-28 04:10:00.000000
 
 Adds ``referral_services.desk_checked`` (the date someone checked the entry against a document
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7c3e5a9d2b41"
-down_revision = "1b1bea0fdac1"
+down_revision = "01ea4412d960"
 branch_labels = None
 depends_on = None
 
