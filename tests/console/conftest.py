@@ -9,12 +9,17 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from flask_migrate import upgrade
 
 from tests.console.support import Console, logged_in, make_user
 from tests.gateway.support import FakeBot, TwilioSender, settings_for
+from tests.support.database import (  # noqa: F401  (fixtures)
+    database_template,
+    database_url,
+    postgres_server,
+)
 from webhooks import create_app
 from webhooks.console import auth
+from webhooks.extensions import db
 from webhooks.models import User
 from webhooks.services import init_services
 
@@ -49,16 +54,25 @@ def sender() -> RecordingSender:
 
 
 @pytest.fixture
-def app(tmp_path: Any, fake_bot: FakeBot, sender: RecordingSender) -> Iterator[Flask]:
+def app(
+    tmp_path: Any,
+    fake_bot: FakeBot,
+    sender: RecordingSender,
+    database_url: str,  # noqa: F811
+) -> Iterator[Flask]:
     app = create_app(
-        settings_for(tmp_path, SESSION_COOKIE_SECURE="false", CONSOLE_LOGIN_MIN_SECONDS=0)
-    )
+        settings_for(
+            tmp_path, DATABASE_URL=database_url, SESSION_COOKIE_SECURE="false",
+            CONSOLE_LOGIN_MIN_SECONDS=0,
+        )
+    )  # fmt: skip
     built = init_services(app, bot=fake_bot)
     for channel in ("sms", "whatsapp"):
         built.outbox.senders[channel] = sender  # type: ignore[index]
     with app.app_context():
-        upgrade()
         yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -59,14 +59,12 @@ def test_unknown_permission_or_role_is_denied(app: Flask) -> None:
     assert not has_permission(odd, "queue.view")
 
 
-def test_unknown_permission_gives_403(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from flask_migrate import upgrade
-
+def test_unknown_permission_gives_403(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
     from tests.gateway.support import settings_for
     from webhooks import create_app
     from webhooks.console.permissions import requires
 
-    app = create_app(settings_for(tmp_path, CONSOLE_LOGIN_MIN_SECONDS=0))
+    app = create_app(settings_for(tmp_path, DATABASE_URL=database_url, CONSOLE_LOGIN_MIN_SECONDS=0))
 
     @app.get("/typo")
     @requires("users.manaeg")
@@ -74,7 +72,6 @@ def test_unknown_permission_gives_403(tmp_path) -> None:  # type: ignore[no-unty
         return "should never be seen"
 
     with app.app_context():
-        upgrade()
         make_user("boss", role="supervisor")
         console = Console(app.test_client())
         assert console.login("boss").status_code == 302

@@ -1,18 +1,22 @@
-"""Gateway fixtures: an app on a temporary SQLite file with the real migrations applied."""
+"""Gateway fixtures: an app on a fresh migrated database (SQLite, or PostgreSQL with
+TEST_DATABASE=postgresql; see tests/support/database.py), a fake bot and a fake Twilio API."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 
 from tests.gateway.fake_twilio import FakeTwilioApi, running_fake_twilio
 from tests.gateway.support import FakeBot, TwilioSender, settings_for
+from tests.support.database import (  # noqa: F401  (fixtures)
+    database_template,
+    database_url,
+    postgres_server,
+)
 from webhooks import create_app
 from webhooks.extensions import db
 from webhooks.services import init_services
@@ -29,23 +33,16 @@ def fake_twilio() -> Iterator[FakeTwilioApi]:
         yield api
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real migrations, applied once; each test gets a copy of the resulting file."""
-    folder = tmp_path_factory.mktemp("template")
-    app = create_app(settings_for(folder))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return folder / "gateway.db"
-
-
 @pytest.fixture
 def app(
-    tmp_path: Path, fake_bot: FakeBot, fake_twilio: FakeTwilioApi, migrated_database: Path
+    tmp_path: Path,
+    fake_bot: FakeBot,
+    fake_twilio: FakeTwilioApi,
+    database_url: str,  # noqa: F811
 ) -> Iterator[Flask]:
-    shutil.copyfile(migrated_database, tmp_path / "gateway.db")
-    app = create_app(settings_for(tmp_path, TWILIO_API_BASE_URL=fake_twilio.url))
+    app = create_app(
+        settings_for(tmp_path, DATABASE_URL=database_url, TWILIO_API_BASE_URL=fake_twilio.url)
+    )
     init_services(app, bot=fake_bot)
     with app.app_context():  # tests read the database directly through db.session
         yield app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,8 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.console.support import Console, logged_in, make_user
-from tests.gateway.conftest import fake_bot, migrated_database  # noqa: F401  (fixtures)
+from tests.gateway.conftest import fake_bot  # noqa: F401  (fixtures)
 from tests.gateway.support import FakeBot, settings_for
+from tests.support.database import (  # noqa: F401  (fixtures)
+    database_template,
+    database_url,
+    postgres_server,
+)
 from webhooks import create_app
 from webhooks.console import auth
 from webhooks.extensions import db
@@ -38,10 +42,9 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def app(
     tmp_path: Path,
     fake_bot: FakeBot,  # noqa: F811
-    migrated_database: Path,  # noqa: F811
+    database_url: str,  # noqa: F811
 ) -> Iterator[Flask]:
-    shutil.copyfile(migrated_database, tmp_path / "gateway.db")
-    app = create_app(settings_for(tmp_path, CONSOLE_LOGIN_MIN_SECONDS=0))
+    app = create_app(settings_for(tmp_path, DATABASE_URL=database_url, CONSOLE_LOGIN_MIN_SECONDS=0))
     init_services(app, bot=fake_bot)
     with app.app_context():
         yield app
