@@ -71,11 +71,14 @@ class Contact(db.Model):
 
 
 class Conversation(db.Model):
+    """A contact's one thread with the service. The database allows one per contact, so two
+    first messages arriving together cannot split a person's conversation in two."""
+
     __tablename__ = "conversations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=ConversationState.BOT.value, index=True)

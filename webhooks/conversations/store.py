@@ -34,15 +34,22 @@ def get_or_create_contact(vault: ContactVault, channel: str, address: str) -> Co
 
 
 def current_conversation(contact: Contact) -> Conversation:
-    """The contact's conversation on its channel (one thread per contact for now)."""
-    conversation = db.session.scalar(
-        select(Conversation).filter_by(contact_id=contact.id).order_by(Conversation.id.desc())
-    )
-    if conversation is None:
-        conversation = Conversation(contact=contact, channel=contact.channel)
-        db.session.add(conversation)
+    """The contact's one conversation, created on first use.
+
+    Create-or-fetch: the database allows one conversation per contact, so when two first
+    messages race (two threads, processes or gateways), one insert wins and the other fetches
+    the winner's row instead of starting a second conversation.
+    """
+    query = select(Conversation).filter_by(contact_id=contact.id)
+    conversation = db.session.scalar(query)
+    if conversation is not None:
+        return conversation
+    db.session.add(Conversation(contact_id=contact.id, channel=contact.channel))
+    try:
         db.session.commit()
-    return conversation
+    except IntegrityError:  # a concurrent first message created it
+        db.session.rollback()
+    return db.session.scalars(query).one()
 
 
 def find_by_external_id(channel: str, external_id: str) -> Message | None:
