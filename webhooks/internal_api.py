@@ -68,7 +68,9 @@ def open_handoff() -> Response | tuple[Response, int]:
     availability = handoffs.availability(
         handoff, app_services.schedule, current_app.config["HANDOFF_AVERAGE_MINUTES"]
     )
-    if created and handoff.priority == "urgent" and not availability.on_duty:
+    # Once per hand-off: when it is opened urgent, or raised to urgent later, out of hours.
+    urgent_unanswerable = handoff.priority == "urgent" and not availability.on_duty
+    if urgent_unanswerable and handoffs.claim_on_call_alert(handoff):
         app_services.notifier.notify_urgent(handoff)
     available_from = availability.available_from
     return jsonify(

@@ -3,8 +3,9 @@ channel acknowledged at once (the Android SMS gateway), repairs of turns that di
 retries and reassurance.
 
 Each pass is short and idempotent, so several workers or a restart never double-send:
-a pending message is claimed by a conditional update, a retry by its due time, a
-reassurance by ``reassured_at``, a repair by ``turn_repaired_at``.
+everything is claimed by exactly one worker before it is acted on: a pending message by a
+conditional update, a due message and an overdue hand-off by ``webhooks.claims`` (its due
+time, ``reassured_at``), a repair by ``turn_repaired_at``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from webhooks.audit import audit
+from webhooks.claims import claim_rows
 from webhooks.conversations.texts import text as gateway_text
 from webhooks.conversations.turn_repair import repair_abandoned_turns
 from webhooks.extensions import db
@@ -46,22 +48,21 @@ def answer_pending(limit: int = 20) -> int:
         if result is None:
             continue  # another worker took it
         answered += 1
-        for reply_id in result.reply_ids:
-            app_services.outbox.attempt(db.session.get(Message, reply_id))
+        replies = [db.session.get(Message, reply_id) for reply_id in result.reply_ids]
+        app_services.outbox.send_claimed([reply for reply in replies if reply is not None])
     return answered
 
 
 def reassure_waiting(now: datetime, after: timedelta) -> int:
     """Send one reassurance to each person who has waited longer than ``after``."""
-    overdue = db.session.scalars(
-        select(Handoff).where(
-            Handoff.status == HandoffStatus.WAITING.value,
-            Handoff.created_at <= now - after,
-            Handoff.reassured_at.is_(None),
-        )
-    ).all()
-    for handoff in overdue:
-        handoff.reassured_at = now
+    overdue = [
+        Handoff.status == HandoffStatus.WAITING.value,
+        Handoff.created_at <= now - after,
+        Handoff.reassured_at.is_(None),
+    ]
+    claimed = claim_rows(Handoff, overdue, {"reassured_at": now}, order_by=(Handoff.id,))
+    for handoff_id in claimed:
+        handoff = db.session.get(Handoff, handoff_id)
         audit("wait_breached", conversation=handoff.conversation, handoff=handoff.id)
         db.session.commit()
         try:
@@ -69,7 +70,7 @@ def reassure_waiting(now: datetime, after: timedelta) -> int:
             services().outbox.queue(handoff.conversation, text)
         except OutsideWindowError:
             log.info("handoff %s: reassurance not sent (outside WhatsApp window)", handoff.id)
-    return len(overdue)
+    return len(claimed)
 
 
 def run_once(now: datetime | None = None) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from bot.sms_segments import count_segments
 from webhooks.contact_vault import ContactVault
 from webhooks.extensions import db
 from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
+from webhooks.outbound.delivery import CLAIM_LEASE
 
 
 def get_or_create_contact(vault: ContactVault, channel: str, address: str) -> Contact:
@@ -92,8 +93,8 @@ def record_replies(
 ) -> list[Message]:
     """Store the replies to ``inbound`` and its final status, in one transaction.
 
-    Replies given in the webhook response are stored as ``replied``; the others as ``queued``
-    for the outbox to send.
+    Replies given in the webhook response are stored as ``replied``; the others as ``queued``,
+    claimed by the caller, who sends them (``Outbox.send_claimed``).
     """
     now = utcnow()
     stored = []
@@ -105,7 +106,7 @@ def record_replies(
             channel=inbound.channel,
             body=reply,
             status=(MessageStatus.REPLIED if in_band else MessageStatus.QUEUED).value,
-            next_attempt_at=None if in_band else now,
+            next_attempt_at=None if in_band else now + CLAIM_LEASE,
             reply_to_id=inbound.id,
             sms_encoding=cost.encoding,
             sms_segments=cost.segments,

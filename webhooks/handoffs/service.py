@@ -202,6 +202,22 @@ def close(handoff: Handoff, user: User, outcome: str, seen_up_to_message_id: int
     db.session.refresh(handoff)
 
 
+def claim_on_call_alert(handoff: Handoff) -> bool:
+    """True for exactly one caller per hand-off: the one that may alert the on-call counsellor.
+
+    A conditional UPDATE, so simultaneous urgent requests (several gateway processes) or an
+    escalation to urgent never alert twice. The notifier clears the mark if the alert failed.
+    """
+    result = db.session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff.id, Handoff.on_call_notified_at.is_(None))
+        .values(on_call_notified_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def _transition(
     handoff: Handoff, source: HandoffStatus, target: HandoffStatus, **values: Any
 ) -> bool:
