@@ -18,6 +18,19 @@ def _repo_path(path: str) -> str:
     return path if os.path.isabs(path) else os.path.join(REPO_ROOT, path)
 
 
+def _url_list(value: object) -> list[str]:
+    return [url.strip().rstrip("/") for url in str(value).split(",") if url.strip()]
+
+
+def _database_url(value: object) -> str:
+    """PostgreSQL URLs use psycopg 3 (the driver in the lock file), whatever the prefix."""
+    url = str(value)
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def _boolean(value: object) -> bool:
     return str(value).strip().lower() not in {"0", "false", "no", "off", ""}
 
@@ -39,8 +52,9 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("TWILIO_WEBHOOK_SHARED_KEYS", "", _comma_list),
     ("PUBLIC_BASE_URL", "http://127.0.0.1:8000", lambda v: str(v).rstrip("/")),
     ("PROXY_COUNT", "0", int),
-    ("DATABASE_URL", DEFAULT_DATABASE_URL, str),
-    ("RASA_URL", "http://127.0.0.1:5005", lambda v: str(v).rstrip("/")),
+    ("DATABASE_URL", DEFAULT_DATABASE_URL, _database_url),
+    # One or more Rasa instances (comma-separated); each conversation sticks to one of them.
+    ("RASA_URL", "http://127.0.0.1:5005", _url_list),
     ("RASA_API_TOKEN", "", str),
     # Above the action server's worst case (bot/turn_budget.py), under Twilio's 15 s.
     ("RASA_TIMEOUT_SECONDS", "10", float),

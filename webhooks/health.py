@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from webhooks.conversations.bot_client import BotUnavailable
 from webhooks.extensions import db
 from webhooks.services import services
 
@@ -19,17 +18,18 @@ def healthz() -> Response:
 
 @health_blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    """Ready when the database answers and at least one Rasa instance has a model loaded
+    (conversations of an instance that is down go to their next one); each instance is listed
+    by its position in RASA_URL."""
     checks = {"database": False, "rasa": False, "model_loaded": False}
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = True
     except Exception:
         db.session.rollback()
-    try:
-        status = services().bot.status()
-        checks["rasa"] = True
-        checks["model_loaded"] = bool(status.get("model_file") or status.get("model_id"))
-    except BotUnavailable:
-        pass
+    instances = services().bot.status()
+    checks["rasa"] = any(instance["reachable"] for instance in instances)
+    checks["model_loaded"] = any(instance["model_loaded"] for instance in instances)
     ready = all(checks.values())
-    return jsonify({"ready": ready, "checks": checks}), 200 if ready else 503
+    body = {"ready": ready, "checks": checks, "rasa_instances": instances}
+    return jsonify(body), 200 if ready else 503

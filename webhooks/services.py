@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from bot.turn_budget import BOT_TURN_WORST_CASE_SECONDS
 from webhooks.contact_vault import ContactVault
-from webhooks.conversations.bot_client import BotClient, RasaClient
+from webhooks.conversations.bot_client import BotClient, RasaCluster
 from webhooks.conversations.router import Router
 from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
@@ -57,7 +57,7 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
                 config["RASA_TIMEOUT_SECONDS"],
                 BOT_TURN_WORST_CASE_SECONDS,
             )
-        bot = RasaClient(
+        bot = RasaCluster(
             config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"], config["RASA_API_TOKEN"]
         )
     twilio = twilio_sender(config)

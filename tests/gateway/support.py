@@ -37,10 +37,8 @@ class FakeBot:
         self.received.append((conversation_id, text, metadata))
         return list(self.replies)
 
-    def status(self) -> dict[str, Any]:
-        if self.down:
-            raise BotUnavailable
-        return {"model_file": "models/test.tar.gz"}
+    def status(self) -> list[dict[str, Any]]:
+        return [{"instance": 1, "reachable": not self.down, "model_loaded": not self.down}]
 
     def erase(self, conversation_id: str) -> None:
         if self.down:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.support.http_stub import running_server
-from webhooks.conversations.bot_client import BotUnavailable, RasaClient
+from webhooks.conversations.bot_client import BotUnavailable, RasaClient, RasaCluster
 
 
 class StubRasa(BaseHTTPRequestHandler):
@@ -19,7 +19,7 @@ class StubRasa(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        StubRasa.received.append(body)
+        type(self).received.append(body)
         if StubRasa.behaviour == "slow":
             time.sleep(2)
         if StubRasa.behaviour == "error":
@@ -44,7 +44,7 @@ class StubRasa(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        StubRasa.received.append({"put": self.path, "body": body})
+        type(self).received.append({"put": self.path, "body": body})
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"{}")
@@ -104,3 +104,115 @@ def test_erase_replaces_the_tracker_events_with_none(rasa_url):
 def test_erase_with_rasa_down_is_unavailable():
     with pytest.raises(BotUnavailable):
         RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).erase("abc123")
+
+
+# --- several instances: affinity and failover -------------------------------------------------
+
+DOWN_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+
+
+def instance_stub() -> type[StubRasa]:
+    """A StubRasa with its own record of requests (one per instance)."""
+    return type("InstanceStub", (StubRasa,), {"received": []})
+
+
+@pytest.fixture
+def two_instances() -> Iterator[tuple[list[str], list[type[StubRasa]]]]:
+    StubRasa.behaviour = "ok"
+    stubs = [instance_stub(), instance_stub()]
+    with running_server(stubs[0]) as first, running_server(stubs[1]) as second:
+        yield [first, second], stubs
+
+
+def senders(stub: type[StubRasa]) -> set[str]:
+    return {call["sender"] for call in stub.received if "sender" in call}
+
+
+def test_each_conversation_sticks_to_one_instance_in_every_gateway(two_instances):
+    urls, stubs = two_instances
+    gateway_a = RasaCluster(urls, timeout_seconds=2)
+    gateway_b = RasaCluster(list(reversed(urls)), timeout_seconds=2)  # order does not matter
+    conversations = [f"conversation{n}" for n in range(40)]
+    for turn in range(3):
+        for conversation in conversations:
+            (gateway_a if turn % 2 else gateway_b).send(conversation, "hi", {})
+    first, second = senders(stubs[0]), senders(stubs[1])
+    assert first.isdisjoint(second)  # no conversation was served by both
+    assert first | second == set(conversations)
+    assert len(first) >= 8 and len(second) >= 8  # both instances carry conversations
+    assert len(stubs[0].received) + len(stubs[1].received) == 3 * len(conversations)
+
+
+def test_an_unreachable_instance_fails_over_and_only_its_conversations_move(two_instances):
+    urls, stubs = two_instances
+    cluster = RasaCluster([urls[0], urls[1], DOWN_URL], timeout_seconds=2)
+    order = {c: cluster.order_for(c) for c in (f"c{n}" for n in range(60))}
+    for conversation in order:
+        assert cluster.send(conversation, "hi", {}) == ["one", "two"]
+    for conversation, preference in order.items():
+        served_by = preference[0] if preference[0] != 2 else preference[1]
+        assert conversation in senders(stubs[served_by])  # home, or next after the down one
+    assert sum(1 for preference in order.values() if preference[0] == 2) >= 5
+
+
+def test_a_down_instance_is_skipped_for_a_while_after_it_failed(two_instances, monkeypatch):
+    urls, _stubs = two_instances
+    cluster = RasaCluster([DOWN_URL, urls[0]], timeout_seconds=2)
+    tried = []
+    real_send = RasaClient.send
+
+    def counting_send(self, *args):
+        tried.append(self.base_url)
+        return real_send(self, *args)
+
+    monkeypatch.setattr(RasaClient, "send", counting_send)
+    homed_on_down = [c for c in (f"c{n}" for n in range(40)) if cluster.order_for(c)[0] == 0]
+    for conversation in homed_on_down[:5]:
+        cluster.send(conversation, "hi", {})
+    assert tried.count(DOWN_URL) == 1  # found down once, then skipped
+
+
+@pytest.mark.parametrize("behaviour", ["slow", "error"])
+def test_a_turn_that_may_have_reached_rasa_is_not_repeated_elsewhere(two_instances, behaviour):
+    urls, stubs = two_instances
+    cluster = RasaCluster(urls, timeout_seconds=0.5)
+    conversation = next(c for c in (f"c{n}" for n in range(40)) if cluster.order_for(c)[0] == 0)
+    StubRasa.behaviour = behaviour
+    with pytest.raises(BotUnavailable):
+        cluster.send(conversation, "hi", {})
+    assert len(stubs[0].received) == 1 and stubs[1].received == []
+
+
+def test_no_instance_reachable_is_unavailable():
+    with pytest.raises(BotUnavailable):
+        RasaCluster([DOWN_URL, "http://127.0.0.1:7"], timeout_seconds=0.5).send("c", "hi", {})
+
+
+def test_status_reports_each_instance(two_instances):
+    urls, _stubs = two_instances
+    assert RasaCluster([urls[0], DOWN_URL], timeout_seconds=1).status() == [
+        {"instance": 1, "reachable": True, "model_loaded": True},
+        {"instance": 2, "reachable": False, "model_loaded": False},
+    ]
+
+
+def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances, tmp_path,
+                                                                   database_url):  # fmt: skip
+    from tests.gateway.support import settings_for
+    from webhooks import create_app
+
+    urls, _stubs = two_instances
+    app = create_app(
+        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{urls[0]}, {DOWN_URL}")
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert [i["reachable"] for i in response.get_json()["rasa_instances"]] == [True, False]
+    app = create_app(
+        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{DOWN_URL},{DOWN_URL}0")
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["rasa_instances"][1] == {
+        "instance": 2, "reachable": False, "model_loaded": False,
+    }  # fmt: skip

@@ -39,3 +39,16 @@ def test_signature_checks_are_on_unless_explicitly_disabled(monkeypatch):
 def test_relative_sqlite_paths_are_under_the_repository():
     settings = load_settings({**SECRETS, "DATABASE_URL": "sqlite:///var/x.db"})
     assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{REPO_ROOT}/var/x.db"
+
+
+def test_rasa_url_takes_one_or_more_instances():
+    one = load_settings({**SECRETS, "RASA_URL": "http://127.0.0.1:5005/"})
+    assert one["RASA_URL"] == ["http://127.0.0.1:5005"]
+    two = load_settings({**SECRETS, "RASA_URL": "http://rasa-1:5005, http://rasa-2:5005/,"})
+    assert two["RASA_URL"] == ["http://rasa-1:5005", "http://rasa-2:5005"]
+
+
+@pytest.mark.parametrize("prefix", ["postgres://", "postgresql://", "postgresql+psycopg://"])
+def test_postgresql_urls_use_the_locked_driver(prefix):
+    settings = load_settings({**SECRETS, "DATABASE_URL": f"{prefix}u:p@db:5432/sahayatri"})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/sahayatri"

@@ -221,4 +221,3 @@ def _release(messages: list[Message]) -> None:
         if message.status == MessageStatus.QUEUED.value:
             message.next_attempt_at = now
     db.session.commit()
-
