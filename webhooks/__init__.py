@@ -62,9 +62,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the gateway's worker threads read while one writes; enforce foreign keys."""
+    """WAL lets the gateway's worker threads read while one writes; enforce foreign keys.
+
+    synchronous=NORMAL, SQLite's recommendation for WAL: a commit is on disk once the process
+    has written it (no process crash loses it, and the database is never corrupted), but the
+    WAL is flushed to the device at checkpoints rather than at every commit, so a power cut or
+    kernel crash can lose the last moments. Flushing twice per message cost more than all of
+    the gateway's other work together (bench/overhead.py). PostgreSQL keeps its own
+    synchronous commits; use it where that matters (README: deploying beyond one machine).
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -81,8 +81,7 @@ class Router:
             if earlier is not None:
                 return self._redelivery(earlier)
 
-        contact = store.get_or_create_contact(self.vault, inbound.channel, inbound.address)
-        conversation = store.current_conversation(contact)
+        conversation = store.conversation_for(self.vault, inbound.channel, inbound.address)
         conversation.language = inbound.language_override or choose_form(
             conversation.language, inbound.text
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from bot.sms_segments import count_segments
 from webhooks.contact_vault import ContactVault
@@ -32,6 +33,34 @@ def get_or_create_contact(vault: ContactVault, channel: str, address: str) -> Co
         db.session.rollback()
         contact = db.session.scalars(query).one()
     return contact
+
+
+def conversation_for(vault: ContactVault, channel: str, address: str) -> Conversation:
+    """The conversation of the person at ``address`` (its contact loaded with it).
+
+    One query for someone who has written before; the first time, contact and conversation
+    are created in one commit, or fetched if a concurrent first message created them.
+    """
+    address_hash = vault.lookup_hash(channel, address)
+    conversation = db.session.scalar(
+        select(Conversation)
+        .join(Conversation.contact)
+        .where(Contact.channel == channel, Contact.address_hash == address_hash)
+        .options(contains_eager(Conversation.contact))
+    )
+    if conversation is not None:
+        return conversation
+    contact = Contact(
+        channel=channel, address_hash=address_hash, address_encrypted=vault.encrypt(address)
+    )
+    conversation = Conversation(contact=contact, channel=channel)
+    db.session.add(conversation)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the contact, or its conversation, was created meanwhile
+        db.session.rollback()
+        return current_conversation(get_or_create_contact(vault, channel, address))
+    return conversation
 
 
 def current_conversation(contact: Contact) -> Conversation:
