@@ -12,7 +12,7 @@ LINT_PATHS := bot actions webhooks scripts tests bench
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
-.PHONY: help setup env train migrate run test lint format sms eval-lang eval-nlu content-check catalogue lock clean
+.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,12 +44,22 @@ run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C 
 	echo ""; \
 	exec .venv-gateway/bin/honcho start -f Procfile
 
+run-scaled: env train ## two Rasa, two gateways, two workers over local PostgreSQL and Redis
+	@mkdir -p var
+	@exec $(GATEWAY_PY) scripts/run_scaled.py
+
+GATEWAY_UNIT_TESTS := tests/gateway tests/console tests/referrals
+
 test: setup ## run every check: lint, content, unit, bot and end-to-end tests
 	@$(RUFF) check $(LINT_PATHS)
 	@$(RUFF) format --check $(LINT_PATHS)
 	@$(RASA_PY) -m scripts.content_check
 	@$(RASA_PY) -m pytest tests/bot tests/actions tests/bot_data
-	@$(GATEWAY_PY) -m pytest tests/gateway tests/console tests/referrals tests/browser tests/e2e
+	@$(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS) tests/browser tests/e2e
+	@$(MAKE) --no-print-directory test-postgresql
+
+test-postgresql: setup ## the gateway's tests again, on a private PostgreSQL server
+	@TEST_DATABASE=postgresql $(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS)
 
 lint: setup ## ruff lint and format check
 	@$(RUFF) check $(LINT_PATHS) && $(RUFF) format --check $(LINT_PATHS)

@@ -222,6 +222,7 @@ def gateway(
         "1",
         "--threads",
         "8",
+        "--no-control-socket",  # the default path is per user: parallel runs would share it
         "webhooks:create_app()",
     ]
     with gateway.log.open("w") as log:

@@ -198,7 +198,7 @@ def running_gateway(workdir: Path, rasa: FakeRasa, **settings: str) -> Iterator[
     log = workdir / "gateway.log"
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "8", "webhooks:create_app()"],
+         "--threads", "8", "--no-control-socket", "webhooks:create_app()"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

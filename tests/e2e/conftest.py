@@ -142,7 +142,8 @@ def service(
                  "--model", str(model), "--endpoints", "endpoints.yml",
                  "--credentials", "credentials.yml"],
         "gateway": [str(venv_gateway / "gunicorn"), "--bind", f"127.0.0.1:{gateway_port}",
-                    "--workers", "1", "--threads", "4", "webhooks:create_app()"],
+                    "--workers", "1", "--threads", "4", "--no-control-socket",
+                    "webhooks:create_app()"],
     }  # fmt: skip
     subprocess.run(
         [str(venv_gateway / "flask"), "--app", "webhooks:create_app()", "db", "upgrade"],
