@@ -36,10 +36,11 @@ class Router:
 
     def handle(self, inbound: InboundMessage) -> RoutingResult:
         """Store the message, then answer it now."""
-        accepted = self._accept(inbound, MessageStatus.RECEIVED)
-        if isinstance(accepted, RoutingResult):
-            return accepted
-        return self._answer(inbound, accepted)
+        with store.loaded_objects_kept():
+            accepted = self._accept(inbound, MessageStatus.RECEIVED)
+            if isinstance(accepted, RoutingResult):
+                return accepted
+            return self._answer(inbound, accepted)
 
     def accept_for_later(self, inbound: InboundMessage) -> RoutingResult:
         """Store the message only; the worker answers it (``answer_pending``).
@@ -72,7 +73,8 @@ class Router:
             external_id=message.external_id,
             replies_in_band=False,
         )
-        return self._answer(inbound, message)
+        with store.loaded_objects_kept():
+            return self._answer(inbound, message)
 
     def _accept(self, inbound: InboundMessage, status: MessageStatus) -> Message | RoutingResult:
         """The stored message, or the earlier result when this is a redelivery."""

@@ -6,6 +6,9 @@ might fail (the bot, the network) is tried. Nothing is ever lost to a crash late
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -15,6 +18,23 @@ from webhooks.contact_vault import ContactVault
 from webhooks.extensions import db
 from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
 from webhooks.outbound.delivery import CLAIM_LEASE
+
+
+@contextmanager
+def loaded_objects_kept() -> Iterator[None]:
+    """Within one turn, keep what was loaded across commits instead of reloading it.
+
+    A commit normally expires every loaded object and the next read reloads it: five extra
+    queries per message, a third of the gateway's database work. Where freshness matters the
+    router reloads on purpose (``db.session.refresh`` when a hand-off may have closed).
+    """
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def get_or_create_contact(vault: ContactVault, channel: str, address: str) -> Contact:
