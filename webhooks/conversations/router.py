@@ -1,9 +1,10 @@
 """Decides where an inbound message goes and what the person gets back.
 
-Order matters: store first (nothing is lost), then redelivery, keywords and opt-out, then the
-bot. When the bot cannot be reached, or answers nothing, the person still gets a safe reply in
-their own script and the message is marked unanswered for review. Channels that must
-acknowledge at once store the message and let the worker run the turn (``accept_for_later``).
+Order matters: store first (nothing is lost; a redelivery is found by its provider id), then
+keywords and opt-out, then the bot. When the bot cannot be reached, or answers nothing, the
+person still gets a safe reply in their own script and the message is marked unanswered for
+review. Channels that must acknowledge at once store the message and let the worker run the
+turn (``accept_for_later``).
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ class Router:
         For channels that must be answered at once and reply through their own API: the SMS
         Gateway app gives up on a webhook after 5 s without data and retries it for days.
         """
-        accepted = self._accept(inbound, MessageStatus.PENDING)
-        if isinstance(accepted, RoutingResult):
-            return accepted
-        log.info("conversation %s message %s: pending",
-                 accepted.conversation.public_id, accepted.id)  # fmt: skip
-        return RoutingResult(accepted.conversation.public_id)
+        with store.loaded_objects_kept():
+            accepted = self._accept(inbound, MessageStatus.PENDING)
+            if isinstance(accepted, RoutingResult):
+                return accepted
+            log.info("conversation %s message %s: pending",
+                     accepted.conversation.public_id, accepted.id)  # fmt: skip
+            return RoutingResult(accepted.conversation.public_id)
 
     def answer_pending(self, message: Message) -> RoutingResult | None:
         """The bot turn for a message stored by ``accept_for_later``; None if already taken."""
@@ -78,18 +80,15 @@ class Router:
 
     def _accept(self, inbound: InboundMessage, status: MessageStatus) -> Message | RoutingResult:
         """The stored message, or the earlier result when this is a redelivery."""
-        if inbound.external_id:
-            earlier = store.find_by_external_id(inbound.channel, inbound.external_id)
-            if earlier is not None:
-                return self._redelivery(earlier)
-
         conversation = store.conversation_for(self.vault, inbound.channel, inbound.address)
         conversation.language = inbound.language_override or choose_form(
             conversation.language, inbound.text
         )
         conversation.last_inbound_at = utcnow()
         message = store.record_inbound(conversation, inbound.text, inbound.external_id, status)
-        if message is None:  # the same delivery is being handled concurrently
+        if message is None:
+            # A redelivery: the provider's id is stored already (unique per channel). Found by
+            # the failed insert rather than a query first: redeliveries are rare, messages not.
             earlier = store.find_by_external_id(inbound.channel, inbound.external_id or "")
             return self._redelivery(earlier) if earlier else RoutingResult(conversation.public_id)
         return message
