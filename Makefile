@@ -46,7 +46,7 @@ run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C 
 
 run-scaled: env train ## two Rasa, two gateways, two workers over local PostgreSQL and Redis
 	@mkdir -p var
-	@exec $(GATEWAY_PY) scripts/run_scaled.py
+	@set -a; source .env; set +a; exec $(GATEWAY_PY) scripts/run_scaled.py
 
 GATEWAY_UNIT_TESTS := tests/gateway tests/console tests/referrals
 

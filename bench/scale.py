@@ -6,12 +6,16 @@ and the lost-turn and double-send counts (targets: 0 and 0).
 Each configuration is the `make run-scaled` topology started fresh on free ports: two gateways
 (gunicorn, 2 processes x 8 threads each), two workers, one action server, a private PostgreSQL
 (gateway database, Rasa tracker store) and Redis (Rasa lock store), and 1 or 2 Rasa instances.
-Messages arrive as signed SMS Gateway for Android webhooks, alternating between the gateways;
-two clients share each person, so one person's messages often arrive at the same moment. The
-replies go out through a local fake of the phone's send API, which counts every send.
 
-A lost turn is a message the bot answered that is missing from Rasa's tracker; a double send
-is a reply handed to the phone more than once.
+1. Throughput: the clients send signed Twilio SMS (answered in the request), alternating between
+   the gateways; two clients share each person, so one person's messages often arrive at the
+   same moment.
+2. Double sends: bursts of simultaneous SMS Gateway for Android events from the same people
+   (acknowledged at once; both workers race to run the turns and send the replies) through a
+   local fake of the phone's send API, which counts every send.
+
+A lost turn is a message the bot answered that is missing from Rasa's tracker; a double send is
+a reply handed to the phone more than once.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -31,11 +36,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load import TURNS_PER_CONVERSATION, Result, machine, run_clients
+from bench.load import MESSAGES, TURNS_PER_CONVERSATION, Result, machine, run_clients
 from scripts.stack import Stack, StackShape, running_stack
 from scripts.train import ensure_model
 from tests.support.http_stub import running_server
 from webhooks.channels.android_sms import expected_signature
+from webhooks.cli import TWILIO_MESSAGES_PATH, replies_from_twiml, signed_twilio_request
 
 SIGNING_KEY = "bench-signing-key"
 SETTLE_SECONDS = 120
@@ -61,27 +67,52 @@ class FakePhone(BaseHTTPRequestHandler):
         pass
 
 
-def android_sms(stack: Stack, tag: int):
+def _session() -> requests.Session:
+    if not hasattr(_sessions, "session"):
+        _sessions.session = requests.Session()
+    return _sessions.session
+
+
+def twilio_sms(stack: Stack, tag: int):
     def send(client: int, n: int, text: str) -> bool:
-        if not hasattr(_sessions, "session"):
-            _sessions.session = requests.Session()
-        person = f"98{tag:02d}{client // 2:02d}{n // TURNS_PER_CONVERSATION:04d}"
-        event_id = f"{tag}-{client}-{n}"
+        person = f"+97798{tag:02d}{client // 2:02d}{n // TURNS_PER_CONVERSATION:04d}"
+        params, signature = signed_twilio_request(
+            stack.env["TWILIO_AUTH_TOKEN"], stack.env["PUBLIC_BASE_URL"], person, text, "+1500"
+        )
+        gateway = stack.gateway_urls[(client + n) % len(stack.gateway_urls)]
+        response = _session().post(
+            gateway + TWILIO_MESSAGES_PATH, data=params,
+            headers={"X-Twilio-Signature": signature}, timeout=120,
+        )  # fmt: skip
+        return response.status_code == 200 and bool(replies_from_twiml(response.text))
+
+    return send
+
+
+def android_burst(stack: Stack, people: int, per_person: int) -> None:
+    """Everyone's messages at the same moment, spread over the gateways."""
+    events = [(f"97{person:08d}", MESSAGES[n % len(MESSAGES)], f"burst-{person}-{n}")
+              for person in range(people) for n in range(per_person)]  # fmt: skip
+    barrier = threading.Barrier(len(events))
+
+    def deliver(index: int) -> None:
+        number, text, event_id = events[index]
         body = json.dumps(
             {"event": "sms:received", "id": event_id, "deviceId": "bench", "webhookId": "w",
-             "payload": {"messageId": event_id, "message": text, "phoneNumber": person,
+             "payload": {"messageId": event_id, "message": text, "phoneNumber": number,
                          "simNumber": 1, "receivedAt": "2026-11-28T10:00:00.000+05:45"}}
         ).encode()  # fmt: skip
         stamp = str(int(time.time()))
-        gateway = stack.gateway_urls[(client + n) % len(stack.gateway_urls)]
-        response = _sessions.session.post(
-            f"{gateway}/webhooks/android-sms", data=body, timeout=120,
+        barrier.wait()
+        requests.post(
+            f"{stack.gateway_urls[index % len(stack.gateway_urls)]}/webhooks/android-sms",
+            data=body, timeout=120,
             headers={"Content-Type": "application/json", "X-Timestamp": stamp,
                      "X-Signature": expected_signature(SIGNING_KEY, body, stamp)},
         )  # fmt: skip
-        return response.status_code == 200
 
-    return send
+    with ThreadPoolExecutor(max_workers=len(events)) as pool:
+        list(pool.map(deliver, range(len(events))))
 
 
 def settle_and_count(stack: Stack) -> tuple[int, int, int, int]:
@@ -90,7 +121,9 @@ def settle_and_count(stack: Stack) -> tuple[int, int, int, int]:
     deadline = time.monotonic() + SETTLE_SECONDS
     with psycopg.connect(url, autocommit=True) as connection:
         while time.monotonic() < deadline:
-            queued = connection.execute("SELECT COUNT(*) FROM messages WHERE status = 'queued'")
+            queued = connection.execute(
+                "SELECT COUNT(*) FROM messages WHERE status IN ('pending', 'received', 'queued')"
+            )
             if queued.fetchone()[0] == 0:
                 break
             time.sleep(0.5)
@@ -125,8 +158,9 @@ def measure(instances: int, clients: int, per_client: int, phone_url: str, model
         tempfile.TemporaryDirectory() as workdir,
         running_stack(Path(workdir), shape, model) as stack,
     ):
-        run_clients(4, 4, android_sms(stack, 90))  # warm up every gateway process
-        result = run_clients(clients, per_client, android_sms(stack, 1))
+        run_clients(4, 4, twilio_sms(stack, 90))  # warm up every gateway process
+        result = run_clients(clients, per_client, twilio_sms(stack, 1))
+        android_burst(stack, people=clients, per_person=4)
         counts = settle_and_count(stack)
     return result, counts
 
@@ -144,8 +178,8 @@ def main() -> int:
             rows[instances] = measure(
                 instances, args.clients, args.per_client, f"{phone_url}/message", model
             )
-    print(f"{args.clients} clients x {args.per_client} messages, two gateways, two workers, "
-          "PostgreSQL + Redis")  # fmt: skip
+    print(f"{args.clients} clients x {args.per_client} Twilio SMS, then {args.clients} people x 4 "
+          "simultaneous Android SMS; two gateways, two workers, PostgreSQL + Redis")  # fmt: skip
     print(f"{'rasa':>5}{'msg/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'answered':>10}"
           f"{'lost turns':>12}{'double sends':>14}{'unsent':>8}")  # fmt: skip
     for instances, (result, (answered, lost, doubles, unsent)) in rows.items():

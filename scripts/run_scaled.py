@@ -28,7 +28,8 @@ FLASK = [str(ROOT / ".venv-gateway" / "bin" / "flask"), "--app", "webhooks:creat
 
 
 def scaled_env(postgres_url: str, tracker_url: str, redis_host: str, redis_port: int) -> dict:
-    env = {**os.environ, **{k: v for k, v in dotenv_values(ROOT / ".env").items() if v}}
+    # .env as `make run` uses it; variables set in the environment win (as with load_dotenv)
+    env = {**{k: v for k, v in dotenv_values(ROOT / ".env").items() if v}, **os.environ}
     port, rasa_port = int(env.get("PORT", "8000")), int(env.get("RASA_PORT", "5005"))
     rasa_host = env.get("RASA_HOST", "127.0.0.1")
     env.update(
@@ -64,8 +65,10 @@ def main() -> int:
             f"  health: http://{env.get('HOST', '127.0.0.1')}:{env['GATEWAY_1_PORT']}/readyz\n",
             flush=True,
         )
+        # -e /dev/null: honcho would let .env override the URLs set here; env has .env already.
         honcho = subprocess.Popen(
-            [str(ROOT / ".venv-gateway" / "bin" / "honcho"), "start", "-f", "Procfile.scaled"],
+            [str(ROOT / ".venv-gateway" / "bin" / "honcho"), "start", "-f", "Procfile.scaled",
+             "-e", os.devnull],
             cwd=ROOT, env=env,
         )  # fmt: skip
         while True:  # Ctrl-C reaches honcho too: wait while it stops its processes

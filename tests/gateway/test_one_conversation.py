@@ -16,7 +16,7 @@ from webhooks.extensions import db
 from webhooks.models import Contact, Conversation, Direction, Message
 from webhooks.services import services
 
-BEFORE_THE_CONSTRAINT = "1b1bea0fdac1"
+BEFORE_THE_CONSTRAINT = "09fa15a63333"
 
 
 def conversations_of(contact_id: int) -> int:

@@ -6,7 +6,7 @@ conversation (the one later messages went to, and Rasa's tracker continues), and
 halves' messages, hand-offs, notes and audit events move onto it.
 
 Revision ID: 5a2a1f1b2e65
-Revises: 1b1bea0fdac1
+Revises: 09fa15a63333
 Create Date: 2026-11-28 03:58:35.927201
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5a2a1f1b2e65"
-down_revision = "1b1bea0fdac1"
+down_revision = "09fa15a63333"
 branch_labels = None
 depends_on = None
 
