@@ -133,8 +133,8 @@ def settle_and_count(stack: Stack) -> tuple[int, int, int, int]:
             "ON c.id = m.conversation_id WHERE m.direction = 'in' AND m.status = 'answered'"
         ):
             answered.setdefault(public_id, Counter())[body] += 1
-        replies = [row[0] for row in connection.execute(
-            "SELECT id FROM messages WHERE direction = 'out'")]  # fmt: skip
+        to_phone = "SELECT id FROM messages WHERE direction = 'out' AND channel = 'android_sms'"
+        replies = [row[0] for row in connection.execute(to_phone)]
     lost = 0
     for public_id, expected in answered.items():
         events = stack.tracker(public_id)["events"]
