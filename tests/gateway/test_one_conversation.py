@@ -16,7 +16,7 @@ from webhooks.extensions import db
 from webhooks.models import Contact, Conversation, Direction, Message
 from webhooks.services import services
 
-BEFORE_THE_CONSTRAINT = "09fa15a63333"
+BEFORE_THE_CONSTRAINT = "7c3e5a9d2b41"
 
 
 def conversations_of(contact_id: int) -> int:

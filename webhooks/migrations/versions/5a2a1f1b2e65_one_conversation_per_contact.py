@@ -3,10 +3,10 @@
 Before this, two first messages arriving together could each create a conversation for the
 same contact. Such split conversations are merged first: each contact keeps its newest
 conversation (the one later messages went to, and Rasa's tracker continues), and the older
-halves' messages, hand-offs, notes and audit events move onto it.
+halves' messages, hand-offs, notes, audit events, wrap-ups and follow-ups move onto it.
 
 Revision ID: 5a2a1f1b2e65
-Revises: 09fa15a63333
+Revises: 7c3e5a9d2b41
 Create Date: 2026-11-28 03:58:35.927201
 
 """
@@ -16,11 +16,11 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5a2a1f1b2e65"
-down_revision = "09fa15a63333"
+down_revision = "7c3e5a9d2b41"
 branch_labels = None
 depends_on = None
 
-CHILD_TABLES = ("messages", "handoffs", "notes", "audit_events")
+CHILD_TABLES = ("messages", "handoffs", "notes", "audit_events", "wrapups", "follow_ups")
 STATE_RANK = {"bot": 0, "waiting": 1, "with_counsellor": 2}
 
 
@@ -43,8 +43,8 @@ def merge_split_conversations(connection: sa.engine.Connection) -> None:
             )
         rows = connection.execute(
             sa.text(
-                "SELECT id, state, last_message_at, last_inbound_at, language FROM conversations "
-                "WHERE id IN (:old, :keeper)"
+                "SELECT id, state, last_message_at, last_inbound_at, language, case_id "
+                "FROM conversations WHERE id IN (:old, :keeper)"
             ),
             ids,
         ).all()
@@ -56,13 +56,15 @@ def merge_split_conversations(connection: sa.engine.Connection) -> None:
         connection.execute(
             sa.text(
                 "UPDATE conversations SET state = :state, last_message_at = :last_message, "
-                "last_inbound_at = :last_inbound, language = :language WHERE id = :keeper"
+                "last_inbound_at = :last_inbound, language = :language, case_id = :case_id "
+                "WHERE id = :keeper"
             ),
             {
                 "state": state,
                 "last_message": last_message,
                 "last_inbound": max(inbound) if inbound else None,
                 "language": kept.language or next((r.language for r in rows if r.language), None),
+                "case_id": kept.case_id or next((r.case_id for r in rows if r.case_id), None),
                 "keeper": keeper,
             },
         )
