@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import channel_of, language_of, latest_entity, latest_intent, latest_text
 from actions.handoff import request_handoff
 from actions.messages import message
+from actions.reporting import report_turn
 from actions.safety import danger_signal, emergency_response
 from actions.settings import get_settings
 from bot.knowledge.content import Content, Topic, load_content
@@ -81,11 +82,13 @@ class ActionAnswer(Action):
             events: list[dict[str, Any]] = []
             if topic is None:
                 dispatcher.utter_message(text=message("no_answer", form))
+                report_turn(dispatcher, "fallback")
             else:
                 # "fees for qatar", "कतारमा दूतावास": the country's own answer when there is one.
                 country = requested_country(tracker)
                 country = country if country in topic.countries else None
                 dispatcher.utter_message(text=render(topic, form, channel, country))
+                report_turn(dispatcher, "answer", topic.id)
                 events = [SlotSet("last_topic", topic.id), SlotSet("last_country", country)]
             if danger:
                 events += await request_handoff(dispatcher, tracker, "danger", "urgent", danger)
@@ -100,6 +103,7 @@ class ActionAnswer(Action):
             if country is None:
                 dispatcher.utter_message(text=message("followup_no_country", form))
                 return []
+            report_turn(dispatcher, "answer", last.id)
             if country in last.countries:
                 dispatcher.utter_message(text=render(last, form, channel, country))
                 return [SlotSet("last_country", country)]

@@ -20,9 +20,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import get_content
 from actions.context import language_of, latest_intent
 from actions.handoff import request_handoff
 from actions.messages import message
+from actions.reporting import report_turn
 from actions.safety import FALLBACK_INTENTS, emergency_response, suspected_danger
 
 
@@ -37,6 +39,17 @@ def consecutive_failures(events: list[dict[str, Any]]) -> int:
             break
         count += 1
     return count
+
+
+def likely_topic(parse_data: dict[str, Any]) -> str | None:
+    """The content topic the unsure classifier ranked highest: what the bot most likely
+    failed on, so the statistics can say which content to improve."""
+    content = get_content()
+    for ranked in parse_data.get("intent_ranking") or []:
+        topic = content.by_intent(str(ranked.get("name") or ""))
+        if topic is not None:
+            return topic.id
+    return None
 
 
 class ActionFallback(Action):
@@ -56,6 +69,7 @@ class ActionFallback(Action):
         if misses >= 2:
             if tracker.get_slot("handoff_queued"):
                 dispatcher.utter_message(text=message("fallback_again", form))
+                report_turn(dispatcher, "fallback", likely_topic(tracker.latest_message))
                 return []
             dispatcher.utter_message(text=message("fallback_handoff", form))
             return await request_handoff(
@@ -63,4 +77,5 @@ class ActionFallback(Action):
             )
         key = "out_of_scope_first" if latest_intent(tracker) == "out_of_scope" else "fallback_first"
         dispatcher.utter_message(text=message(key, form))
+        report_turn(dispatcher, "fallback", likely_topic(tracker.latest_message))
         return []

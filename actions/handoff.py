@@ -13,7 +13,11 @@ from actions import gateway_client
 from actions.context import channel_of, language_of, latest_intent, turn_of
 from actions.gateway_client import HandoffResult
 from actions.messages import message
+from actions.reporting import report_turn
 from actions.safety import is_danger
+
+# How a hand-off's turn counts in the statistics: "bot_failed" is the bot failing twice.
+TURN_OUTCOMES = {"danger": "danger", "asked": "handoff", "bot_failed": "fallback"}
 
 
 def reason_and_priority(intent: str | None) -> tuple[str, str]:
@@ -87,6 +91,7 @@ async def request_handoff(
         turn=turn_of(tracker),
     )
     dispatcher.utter_message(text=status_message(result, form))
+    report_turn(dispatcher, TURN_OUTCOMES.get(reason, "handoff"))
     queued = bool(result and result.queued)
     return [SlotSet("handoff_queued", True)] if queued else []
 

@@ -34,6 +34,7 @@ from actions import gateway_client
 from actions.context import channel_of, language_of, latest_entity, latest_intent, latest_text
 from actions.handoff import request_handoff
 from actions.messages import message
+from actions.reporting import report_turn
 from actions.safety import RUNNER_UP_MIN, emergency_response, is_danger
 from bot.knowledge.forms import EN, NE
 from bot.sms_segments import fits
@@ -310,6 +311,7 @@ class ActionFindReferrals(Action):
         if danger:
             dispatcher.utter_message(response=emergency_response(danger))
         events = await self.search(dispatcher, tracker)
+        report_turn(dispatcher, "referral", family="referrals")
         if danger:
             events += await request_handoff(dispatcher, tracker, "danger", "urgent", danger)
         return events

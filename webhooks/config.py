@@ -81,6 +81,14 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("HANDOFF_AVERAGE_MINUTES", "8", int),
     ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
     ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS
+    # The one-question survey after a counsellor closes (empty: never asked)
+    ("SURVEY_CHANNELS", "sms,android_sms,whatsapp,web", _comma_list),
+    ("SURVEY_ANSWER_HOURS", "24", int),
+    # Counsellor wellbeing: a gentle prompt to take a break or debrief, past these in a shift
+    ("WELLBEING_SHIFT_HOURS", "8", int),
+    ("WELLBEING_LONG_MINUTES", "45", int),  # a conversation this long counts as a long one
+    ("WELLBEING_DANGER_CASES", "2", int),
+    ("WELLBEING_LONG_CONVERSATIONS", "3", int),
     ("SESSION_COOKIE_SECURE", "true", _boolean),
 )
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webhooks.extensions import db
@@ -87,6 +87,12 @@ class Conversation(db.Model):
     last_inbound_at: Mapped[datetime | None]
     # The person's case: her conversations on every channel, linked by a code she can quote.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Marked by a counsellor: a message she did not ask for could put her at risk (someone
+    # else reads her phone). Nothing unprompted is sent: no survey, no closing message by default.
+    unsafe_to_contact: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the one-question survey was sent after a close; her next message, if it is an
+    # answer and comes in time, is taken as the answer (webhooks/reports/survey.py).
+    survey_asked_at: Mapped[datetime | None]
 
     contact: Mapped[Contact] = relationship(back_populates="conversations")
     case: Mapped[Case | None] = relationship(back_populates="conversations")
@@ -295,3 +301,27 @@ class FollowUp(db.Model):
     conversation: Mapped[Conversation] = relationship()
     case: Mapped[Case] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+
+
+class DailyCount(db.Model):
+    """Anonymous counts per day that outlive the records they count (webhooks/reports/).
+
+    Counted when the thing happens (a person's first message of a week, a bot turn, a wrap-up,
+    a survey answer), so retention and erasure, which delete messages and clear wrap-up
+    answers, never change the statistics. ``day`` is the date in the desk's time zone; the
+    other columns are codes, never text a person wrote (empty string: not applicable).
+    """
+
+    __tablename__ = "daily_counts"
+    __table_args__ = (
+        UniqueConstraint("day", "metric", "channel", "language", "dimension", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    language: Mapped[str] = mapped_column(String(10), default="")
+    dimension: Mapped[str] = mapped_column(String(40), default="")
+    value: Mapped[str] = mapped_column(String(60), default="")
+    count: Mapped[int] = mapped_column(default=0)

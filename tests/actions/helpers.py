@@ -19,3 +19,8 @@ def user_event(intent: str, text: str = "") -> dict[str, Any]:
 
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("text") for m in dispatcher.messages if m.get("text")]
+
+
+def reports(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """What the actions reported about the turn (bot/turn_report.py), in order."""
+    return [m["custom"]["sahayatri_turn"] for m in dispatcher.messages if m.get("custom")]

@@ -19,7 +19,7 @@ from actions.referrals import NEED_WORDS, ActionFindReferrals, find_need, place_
 from actions.settings import Settings
 from bot.sms_segments import count_segments, fits
 from scripts.content_check import phone_numbers
-from tests.actions.helpers import TOKEN, texts
+from tests.actions.helpers import TOKEN, reports, texts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NEPALI = {"en": "Kathmandu", "ne": "काठमाडौं"}
@@ -183,6 +183,7 @@ async def test_request_sends_need_code_place_entity_language_and_token(
         "referral_pending": False,
         "referral_place": "Kathmandu",
     }
+    assert reports(dispatcher) == [{"outcome": "referral", "family": "referrals"}]
 
 
 @pytest.mark.asyncio

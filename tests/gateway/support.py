@@ -11,8 +11,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from bot.turn_report import TurnReport
 from webhooks.cli import signed_twilio_request
-from webhooks.conversations.bot_client import BotUnavailable
+from webhooks.conversations.bot_client import BotTurn, BotUnavailable
 
 AUTH_TOKEN = "test-twilio-auth-token"
 PUBLIC_BASE_URL = "https://sahayatri.example.org"
@@ -23,19 +24,20 @@ class FakeBot:
     """Stands in for Rasa in unit tests: records what it was sent, answers from a script."""
 
     replies: list[str] = field(default_factory=lambda: ["bot reply"])
+    report: TurnReport | None = None  # what the actions report about each turn
     down: bool = False
     delay_s: float = 0.0  # a slow turn
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
         if self.delay_s:
             time.sleep(self.delay_s)
         if self.down:
             raise BotUnavailable
         self.received.append((conversation_id, text, metadata))
-        return list(self.replies)
+        return BotTurn(list(self.replies), self.report)
 
     def status(self) -> list[dict[str, Any]]:
         return [{"instance": 1, "reachable": not self.down, "model_loaded": not self.down}]

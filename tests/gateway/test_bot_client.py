@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from bot.turn_report import KEY, TurnReport, from_custom
 from tests.support.http_stub import running_server
-from webhooks.conversations.bot_client import BotUnavailable, RasaClient, RasaCluster
+from webhooks.conversations.bot_client import BotTurn, BotUnavailable, RasaClient, RasaCluster
 
 
 class StubRasa(BaseHTTPRequestHandler):
@@ -33,7 +34,14 @@ class StubRasa(BaseHTTPRequestHandler):
                 [
                     {"recipient_id": body["sender"], "text": "one"},
                     {"recipient_id": "x", "image": "i"},
+                    {"recipient_id": body["sender"], "custom": {"other": 1}},
+                    {
+                        "recipient_id": body["sender"],
+                        "custom": {KEY: {"outcome": "answer", "topic": "insurance"}},
+                    },
                     {"recipient_id": body["sender"], "text": "two"},
+                    {"recipient_id": body["sender"], "custom": {KEY: {"outcome": "danger"}}},
+                    {"recipient_id": body["sender"], "custom": {KEY: {"outcome": "bogus"}}},
                 ]
             ).encode()
         )
@@ -65,9 +73,12 @@ def rasa_url() -> Iterator[str]:
         yield url
 
 
-def test_sends_sender_text_and_metadata_and_returns_text_replies(rasa_url):
+def test_sends_sender_text_and_metadata_and_returns_texts_and_the_turn_report(rasa_url):
     client = RasaClient(rasa_url, timeout_seconds=2)
-    assert client.send("abc123", "hello", {"channel": "sms"}) == ["one", "two"]
+    # The texts only, in order; of the actions' reports the strongest (danger over answer).
+    assert client.send("abc123", "hello", {"channel": "sms"}) == BotTurn(
+        ["one", "two"], TurnReport("danger")
+    )
     assert StubRasa.received == [
         {"sender": "abc123", "message": "hello", "metadata": {"channel": "sms"}}
     ]
@@ -148,7 +159,7 @@ def test_an_unreachable_instance_fails_over_and_only_its_conversations_move(two_
     cluster = RasaCluster([urls[0], urls[1], DOWN_URL], timeout_seconds=2)
     order = {c: cluster.order_for(c) for c in (f"c{n}" for n in range(60))}
     for conversation in order:
-        assert cluster.send(conversation, "hi", {}) == ["one", "two"]
+        assert cluster.send(conversation, "hi", {}).replies == ["one", "two"]
     for conversation, preference in order.items():
         served_by = preference[0] if preference[0] != 2 else preference[1]
         assert conversation in senders(stubs[served_by])  # home, or next after the down one
@@ -216,3 +227,14 @@ def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances,
     assert response.get_json()["rasa_instances"][1] == {
         "instance": 2, "reachable": False, "model_loaded": False,
     }  # fmt: skip
+@pytest.mark.parametrize(
+    "custom",
+    [None, [], {KEY: "answer"}, {KEY: {"outcome": "answered"}}, {KEY: {}}, {"x": {}}],
+)
+def test_malformed_reports_are_ignored(custom):
+    assert from_custom(custom) is None
+
+
+def test_report_codes_that_are_not_codes_are_dropped():
+    report = from_custom({KEY: {"outcome": "answer", "topic": "fees; DROP", "family": "fees"}})
+    assert report == TurnReport("answer", None, "fees")

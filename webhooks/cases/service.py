@@ -15,6 +15,7 @@ from webhooks.cases.codes import new_code
 from webhooks.cases.form_definition import FormDefinition
 from webhooks.extensions import db
 from webhooks.models import Case, Conversation, FollowUp, Handoff, User, WrapUp
+from webhooks.reports.wrapups import record_wrapup
 
 CODE_ATTEMPTS = 5
 
@@ -75,6 +76,7 @@ def save_wrapup(
     )
     db.session.add(wrapup)
     db.session.flush()
+    record_wrapup(wrapup, definition, conversation)  # anonymous counts that outlive erasure
     if follow_up is not None:
         task, due_on = follow_up
         db.session.add(

@@ -45,6 +45,7 @@ from webhooks.models import (
     Message,
 )
 from webhooks.outbound.delivery import OutsideWindowError
+from webhooks.reports import survey
 from webhooks.services import services
 
 cases_blueprint = Blueprint("cases", __name__)
@@ -82,8 +83,10 @@ def close(public_id: str) -> Any:
     cases.save_wrapup(handoff, current_user, form_definition(), answers, follow_up)
     code = conversation.case.code
     told = _tell_person(conversation, code) if form.tell_person.data else False
+    asked = told and form.ask_survey.data and _ask_survey(conversation)
     if told:
-        flash(f"Conversation closed and the person told, with her case code {code}.", "success")
+        flash(f"Conversation closed and the person told, with her case code {code}"
+              + (", and asked the survey." if asked else "."), "success")  # fmt: skip
     else:
         flash(f"Conversation closed. Her case code is {code}. The person's next message goes "
               "to the bot.", "success")  # fmt: skip
@@ -106,6 +109,19 @@ def _tell_person(conversation: Conversation, code: str) -> bool:
         return False
     audit("close_message_queued", current_user, conversation)
     db.session.commit()
+    return True
+
+
+def _ask_survey(conversation: Conversation) -> bool:
+    """The one-question survey, after the closing message (webhooks/reports/survey.py)."""
+    if not survey.enabled_for(conversation):
+        return False
+    question = survey.prepare(conversation, current_user)
+    try:
+        services().outbox.queue(conversation, question)  # commits the count and audit with it
+    except OutsideWindowError:
+        db.session.rollback()
+        return False
     return True
 
 

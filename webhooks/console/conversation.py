@@ -66,6 +66,7 @@ from webhooks.models import (
 from webhooks.outbound.delivery import OutsideWindowError
 from webhooks.referrals.api import lookup_payload
 from webhooks.referrals.taxonomy import NEEDS, resolve_need
+from webhooks.reports import survey
 from webhooks.services import services
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,10 @@ class TransferForm(FlaskForm):
     to_user = IntegerField(validators=[InputRequired("Choose who takes it over.")])
     confirm_off_duty = BooleanField()
     return_to = HiddenField()
+
+
+class ContactSafetyForm(FlaskForm):
+    unsafe = BooleanField("Unsafe to contact")
 
 
 class ActionForm(FlaskForm):
@@ -223,7 +228,9 @@ def conversation_page(
     active = handoff is not None and handoff.status == HandoffStatus.ACTIVE.value
     can_close = active and (is_holder or has_permission(current_user, "handoff.close_any"))
     if close_form is None and can_close:
-        close_form = wrapup_form(formdata=None, seen_up_to=last_id)
+        # Marked unsafe: nothing is sent unless the counsellor decides to.
+        close_form = wrapup_form(formdata=None, seen_up_to=last_id,
+                                 tell_person=not conversation.unsafe_to_contact)  # fmt: skip
     page = render_template(
         "console/conversation.html",
         conversation=conversation,
@@ -242,6 +249,9 @@ def conversation_page(
         can_close=can_close,
         close_form=close_form,
         close_form_definition=form_definition(),
+        survey_on=survey.enabled_for(conversation),
+        can_mark_unsafe=has_permission(current_user, "contact.mark_unsafe")
+        and (is_holder or has_permission(current_user, "conversation.view_any")),
         colleagues=transfer_choices(_colleagues(), handoff.counsellor_id if handoff else None),
         transfer_warning=transfer_warning,
         action_form=ActionForm(),
@@ -409,6 +419,29 @@ def add_note(public_id: str) -> Any:
     audit("note_added", current_user, conversation, note=note.id)
     db.session.commit()
     return redirect(url_for(".view", public_id=public_id) + "#notes")
+
+
+@conversation_blueprint.post("/conversations/<public_id>/contact-safety")
+@requires("contact.mark_unsafe")
+def contact_safety(public_id: str) -> BaseResponse:
+    """Mark the conversation unsafe to contact (no survey, no closing message by default),
+    or safe again: the counsellor holding it, or a supervisor."""
+    conversation, handoff = viewable(public_id)
+    if not (holds(handoff) or has_permission(current_user, "conversation.view_any")):
+        abort(403, description="Only the counsellor holding this conversation can change this.")
+    form = ContactSafetyForm()
+    if not form.validate():
+        abort(400, description="Reload the page and try again.")
+    if conversation.unsafe_to_contact != form.unsafe.data:
+        conversation.unsafe_to_contact = form.unsafe.data
+        if form.unsafe.data:
+            conversation.survey_asked_at = None  # a survey already sent is not waited for
+        audit("contact_marked_unsafe" if form.unsafe.data else "contact_marked_safe",
+              current_user, conversation)  # fmt: skip
+        db.session.commit()
+    flash("Marked unsafe to contact: nothing is sent to her unprompted." if form.unsafe.data
+          else "Marked safe to contact.", "success")  # fmt: skip
+    return redirect(url_for(".view", public_id=public_id) + "#contact-safety", code=303)
 
 
 @conversation_blueprint.post("/conversations/<public_id>/transfer")

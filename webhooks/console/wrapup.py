@@ -71,6 +71,8 @@ class WrapUpFormBase(FlaskForm):
 
     seen_up_to = IntegerField(validators=[InputRequired("Reload the page and close again.")])
     tell_person = BooleanField("Tell her the chat is closed, with her case code", default=True)
+    # Shown only where the survey is on (SURVEY_CHANNELS) and she is safe to contact.
+    ask_survey = BooleanField('Then ask "Did this help? 1 yes 2 a little 3 no"', default=True)
 
 
 def _not_in_the_past(_form: Any, field: Field) -> None:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
+
+from bot.turn_report import TurnReport, from_custom, strongest
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,19 @@ class BotUnreachable(BotUnavailable):
     """No connection could be made: the request certainly did not reach Rasa."""
 
 
+@dataclass(frozen=True)
+class BotTurn:
+    """The bot's answer to one message: its texts in order, and what it reported about the
+    turn for the statistics (bot/turn_report.py; None when no action reported)."""
+
+    replies: list[str]
+    report: TurnReport | None = None
+
+
 class BotClient(Protocol):
     """What the router needs from a bot (Rasa in production, a fake in unit tests)."""
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]: ...
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn: ...
 
     def status(self) -> list[dict[str, Any]]:
         """One entry per instance: ``{"instance": n, "reachable": …, "model_loaded": …}``."""
@@ -70,8 +82,8 @@ class RasaClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
-        """Send one user message; return the bot's text replies in order."""
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
+        """Send one user message; return the bot's text replies in order and its report."""
         try:
             response = self._session.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -89,7 +101,12 @@ class RasaClient:
             raise BotUnavailable from error
         if not isinstance(payload, list):
             raise BotUnavailable("unexpected reply shape")
-        return [item["text"] for item in payload if isinstance(item, dict) and item.get("text")]
+        items = [item for item in payload if isinstance(item, dict)]
+        reports = [report for item in items if (report := from_custom(item.get("custom")))]
+        return BotTurn(
+            [item["text"] for item in items if isinstance(item.get("text"), str) and item["text"]],
+            strongest(reports),
+        )
 
     def status(self) -> dict[str, Any]:
         """Rasa's /status (which model is loaded); raises BotUnavailable."""
@@ -173,7 +190,7 @@ class RasaCluster:
             return result
         raise last_error or BotUnavailable("no Rasa instance reachable")
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
         return self._on_instance(conversation_id, lambda rasa: rasa.send(conversation_id, text,
                                                                           metadata))  # fmt: skip
 

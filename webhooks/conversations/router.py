@@ -25,6 +25,9 @@ from webhooks.conversations.texts import text as gateway_text
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
 from webhooks.models import Conversation, ConversationState, Message, MessageStatus, utcnow
+from webhooks.reports import survey
+from webhooks.reports.bot_turns import record_turn, record_unanswered
+from webhooks.reports.contacts import record_contact
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,9 @@ class Router:
         conversation.language = inbound.language_override or choose_form(
             conversation.language, inbound.text
         )
-        conversation.last_inbound_at = utcnow()
+        now = utcnow()
+        record_contact(conversation, conversation.last_inbound_at, now)  # commits with it
+        conversation.last_inbound_at = now
         message = store.record_inbound(conversation, inbound.text, inbound.external_id, status)
         if message is None:
             # A redelivery: the provider's id is stored already (unique per channel). Found by
@@ -137,6 +142,9 @@ class Router:
             return [gateway_text("help_keyword", form)], MessageStatus.NOT_ROUTED
         if not inbound.text.strip():
             return [gateway_text("media_only", form)], MessageStatus.NOT_ROUTED
+        thanks = survey.take_answer(conversation, inbound.text)
+        if thanks is not None:
+            return [thanks], MessageStatus.NOT_ROUTED
         resumed = resume_case(conversation, inbound.text)
         if resumed is not None:
             return resumed, MessageStatus.FOR_COUNSELLOR
@@ -173,7 +181,7 @@ class Router:
     ) -> tuple[list[str], MessageStatus]:
         form = conversation.language
         try:
-            replies = self.bot.send(
+            turn = self.bot.send(
                 conversation.public_id,
                 inbound.text,
                 {
@@ -184,15 +192,18 @@ class Router:
                 },
             )
         except BotUnavailable:
+            record_unanswered(conversation, utcnow())
             return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
-        if not replies:
+        if not turn.replies:
             # Rasa's REST channel answers 200 with [] when the turn fails inside it (it logs
             # and swallows any exception: rasa/core/channels/rest.py, ``receive``): silence is
             # not an answer. The person gets the safe reply; the message is kept for review.
             log.warning("conversation %s message %s: the bot answered nothing",
                         conversation.public_id, message.id)  # fmt: skip
+            record_unanswered(conversation, utcnow())
             return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
-        return replies, MessageStatus.ANSWERED
+        record_turn(conversation, turn.report, utcnow())  # commits with the replies
+        return turn.replies, MessageStatus.ANSWERED
 
     @staticmethod
     def _redelivery(earlier: Message) -> RoutingResult:
