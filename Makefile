@@ -12,7 +12,7 @@ LINT_PATHS := bot actions webhooks scripts tests bench
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
-.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue lock clean
+.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue vendor lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ content-check: setup ## validate answer content, SMS budgets and training data
 
 catalogue: setup ## write the reviewers' content catalogue to docs/catalogue/
 	@$(RASA_PY) -m scripts.catalogue
+
+vendor: setup ## fetch the vendored browser libraries again from npm and check them (needs npm)
+	@$(GATEWAY_PY) scripts/vendor_npm.py --fetch
 
 lock: setup ## re-pin requirements/*.lock from requirements/*.in
 	@for env in rasa gateway; do \
