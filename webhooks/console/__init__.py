@@ -2,7 +2,8 @@
 
 - ``login`` (auth): log-in, log-out, password;      - ``queue``: triage, alerts, follow-ups;
 - ``conversation``: transcript, reply, transfer;     - ``cases``: wrap-up, closed list, search;
-- ``accounts``: accounts and duty;                   - ``audit_log``; - ``statistics``.
+- ``accounts``: accounts and duty;                   - ``audit_log``;
+- ``statistics``: the reporting dashboard, exports;  - ``wellbeing``: counsellors' shifts.
 
 They are nested in one ``console`` blueprint that carries the templates, the static files and
 the shared checks of ``security.guard`` (CSRF, forced password change, error pages), which the
@@ -30,6 +31,7 @@ from webhooks.console.permissions import has_permission
 from webhooks.console.queue import queue_blueprint
 from webhooks.console.security import guard
 from webhooks.console.statistics import statistics_blueprint
+from webhooks.console.wellbeing import wellbeing_blueprint
 from webhooks.console.wrapup import init_wrapup_form
 
 console_blueprint = Blueprint(
@@ -47,6 +49,7 @@ for _feature in (
     accounts_blueprint,
     audit_blueprint,
     statistics_blueprint,
+    wellbeing_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)

@@ -30,6 +30,8 @@ _COUNSELLOR = frozenset(
         "duty.self",  # set oneself on or off duty
         "cases.search",  # search within what the counsellor may read
         "conversations.closed",  # the conversations one closed
+        "wellbeing.self",  # one's own danger cases and long conversations this shift
+        "contact.mark_unsafe",  # mark a conversation one may read unsafe to contact (or safe)
     }
 )
 
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "audit.view",
         "referrals.manage",  # add, edit, verify, retire, import
         "stats.view",
+        "stats.export",  # anonymised aggregates (CSV, JSON), audited
+        "wellbeing.view_all",  # every counsellor's load this shift
         "conversation.erase",  # delete a person's messages on their request
         "followups.view_all",  # everyone's follow-ups, not only one's own
     },

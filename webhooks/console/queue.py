@@ -36,6 +36,7 @@ from webhooks.console.common import (
     short_time,
 )
 from webhooks.console.permissions import has_permission, requires
+from webhooks.console.wellbeing import my_wellbeing
 from webhooks.extensions import db
 from webhooks.models import (
     Conversation,
@@ -217,6 +218,8 @@ def page() -> str:
         data=queue_data(_language_filter()),
         done_form=DoneForm(),
         poll_ms=current_app.config["CONSOLE_POLL_MILLISECONDS"],
+        wellbeing=my_wellbeing(),
+        wellbeing_hours=current_app.config["WELLBEING_SHIFT_HOURS"],
     )
 
 
