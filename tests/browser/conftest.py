@@ -41,6 +41,9 @@ CHROMIUM_ARGS = [
 ACCOUNT_SID = "AC" + "b" * 32
 SERVICE_NUMBER = "+15005550006"
 BOT_PREFIX = "bot says: "
+# Messages starting with this are "answered" with a topic, as the real actions report it.
+ANSWERED_PREFIX = "fees: "
+FEES_REPORT = {"sahayatri_turn": {"outcome": "answer", "topic": "free_visa_free_ticket"}}
 STARTUP_TIMEOUT_SECONDS = 60
 ONE_TIME = re.compile(r"one-time password: (\S+)")
 
@@ -95,15 +98,11 @@ class FakeUpstreams:
                 elif self.path == "/webhooks/rest/webhook":
                     payload = json.loads(raw)
                     fake.bot.append(payload)
-                    self.reply_json(
-                        200,
-                        [
-                            {
-                                "recipient_id": payload["sender"],
-                                "text": BOT_PREFIX + payload["message"],
-                            }
-                        ],
-                    )
+                    answer = [{"recipient_id": payload["sender"],
+                               "text": BOT_PREFIX + payload["message"]}]  # fmt: skip
+                    if payload["message"].startswith(ANSWERED_PREFIX):  # as action_answer does
+                        answer.append({"recipient_id": payload["sender"], "custom": FEES_REPORT})
+                    self.reply_json(200, answer)
                 else:
                     self.reply_json(404, {"message": "not found"})
 

@@ -229,3 +229,18 @@ def test_widget_survey_round_trip(app: Flask, as_counsellor: Console, fake_bot: 
     assert [m["text"] for m in answer["messages"]] == [THANKS_EN]
     assert fake_bot.received[-1][1] == "I need a counsellor"  # "3" never reached the bot
     assert counts("survey") == {("web", "en", "asked", ""): 1, ("web", "en", "answer", "no"): 1}
+
+
+def test_an_unreported_clarification_screen_is_counted_as_one(
+    twilio: TwilioSender, fake_bot: FakeBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webhooks.reports import screens
+
+    menu = screens.Screens(
+        clarify=frozenset({"which do you mean? reply with a number:"}),
+        topic_of_label={"legal agency fee": "free_visa_free_ticket"},
+    )
+    monkeypatch.setattr(screens, "screens", lambda: menu)
+    fake_bot.replies = ["Which do you mean? Reply with a number:\n1 Legal agency fee"]
+    twilio.post("fee", sender="+9779800000719")
+    assert counts("bot_turns") == {("sms", "en", "fees", "clarify"): 1}

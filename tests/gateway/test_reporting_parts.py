@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.sms_segments import count_segments
+from bot.turn_report import TurnReport
 from webhooks.conversations.texts import FORMS, text
+from webhooks.reports.screens import Screens, recognise, screens
 from webhooks.reports.survey import parse_answer
 from webhooks.reports.topic_families import families
 
@@ -82,3 +84,53 @@ def test_the_vendored_chart_library_is_the_npm_file_unchanged() -> None:
     result = subprocess.run([sys.executable, "scripts/vendor_npm.py"], cwd=ROOT,
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+MENU_FILE = """
+screens:
+  root: {en: "Reply with a number:", ne: "नम्बर पठाउनुहोस्:", ne-Latn: "Number pathaunus:"}
+  family:
+    en: "{label} - reply with a number:"
+    ne: "{label}: नम्बर पठाउनुहोस्"
+    ne-Latn: "{label} - number pathaunus:"
+  clarify:
+    en: "Which do you mean? Reply with a number:"
+    ne: "कुन चाहिएको? नम्बर पठाउनुहोस्:"
+    ne-Latn: "Kun chahiyeko? Number pathaunus:"
+  clarify_web: {en: "Which do you mean?", ne: "कुन चाहिएको?", ne-Latn: "Kun chahiyeko?"}
+families:
+  - id: fees
+    label: {en: Fees, ne: शुल्क, ne-Latn: Shulka}
+    topics: [free_visa_free_ticket, worker_costs]
+topics:
+  free_visa_free_ticket:
+    label: {en: Legal agency fee, ne: म्यानपावर शुल्क, ne-Latn: Manpower shulka}
+  worker_costs:
+    label: {en: Other costs you pay, ne: आफैँ तिर्ने खर्च, ne-Latn: Aafai tirne kharcha}
+  labour_permit:
+    label: {en: Labour permit, ne: श्रम स्वीकृति, ne-Latn: Shram swikriti}
+"""
+
+
+@pytest.fixture
+def menu(tmp_path: Path) -> Screens:
+    path = tmp_path / "topics.yml"
+    path.write_text(MENU_FILE, encoding="utf-8")
+    return screens(path)
+
+
+def test_a_clarification_no_action_reported_is_recognised_with_its_family(menu: Screens) -> None:
+    sms = "Which do you mean? Reply with a number:\n1 Legal agency fee\n2 Other costs you pay"
+    assert recognise([sms], menu) == TurnReport("clarify", family="fees")
+    nepali = "कुन चाहिएको? नम्बर पठाउनुहोस्:\n1 म्यानपावर शुल्क\n2 श्रम स्वीकृति"
+    assert recognise([nepali], menu) == TurnReport("clarify")  # two families: none named
+    assert recognise(["Which do you mean?"], menu) == TurnReport("clarify")  # the widget's
+
+
+def test_menu_screens_are_recognised_and_answers_are_not(menu: Screens) -> None:
+    assert recognise(["Number pathaunus:\n1 Shulka\n2 Bidesh jane"], menu) == TurnReport("menu")
+    assert recognise(["Fees - reply with a number:\n1 Legal agency fee"], menu) == TurnReport(
+        "menu"
+    )
+    assert recognise(["The agency may charge at most NPR 10,000."], menu) is None
+    assert recognise(["Which do you mean?"], Screens()) is None  # no menu file: nothing

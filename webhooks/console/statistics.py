@@ -197,6 +197,7 @@ def _waits(report: Report) -> dict[str, Any]:
             {"label": "90th percentile", "data": [waits.p90[p] for p in waits.periods]},
         ],
         "total": sum(waits.taken.values()),
+        "total_unit": "hand-offs taken",
         "note": f"Target: {report.target_minutes} minutes (HANDOFF_REASSURE_AFTER_MINUTES).",
     }
 

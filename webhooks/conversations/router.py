@@ -202,7 +202,7 @@ class Router:
                         conversation.public_id, message.id)  # fmt: skip
             record_unanswered(conversation, utcnow())
             return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
-        record_turn(conversation, turn.report, utcnow())  # commits with the replies
+        record_turn(conversation, turn.report, utcnow(), turn.replies)  # commits with them
         return turn.replies, MessageStatus.ANSWERED
 
     @staticmethod

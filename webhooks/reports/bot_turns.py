@@ -4,18 +4,27 @@ so content can be improved): answer, clarification, fallback, danger, hand-off, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.turn_report import UNANSWERED, TurnReport
 from webhooks.models import Conversation
 from webhooks.reports.counts import CountKey, add, local_day
+from webhooks.reports.screens import recognise
 from webhooks.reports.topic_families import families
 
 METRIC = "bot_turns"
 
 
-def record_turn(conversation: Conversation, report: TurnReport | None, now: datetime) -> None:
-    """Count one bot turn (no commit). ``report`` None: no action reported, ``other``."""
+def record_turn(
+    conversation: Conversation,
+    report: TurnReport | None,
+    now: datetime,
+    replies: Sequence[str] = (),
+) -> None:
+    """Count one bot turn (no commit). Without a report from the actions, a menu or
+    clarification screen is recognised in the replies (screens.py); else ``other``."""
+    report = report or recognise(list(replies))
     outcome = report.outcome if report else "other"
     family = (report.family or families().family_of(report.topic)) if report else ""
     _count(conversation, family, outcome, now)
