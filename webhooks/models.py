@@ -314,7 +314,8 @@ class DailyCount(db.Model):
 
     __tablename__ = "daily_counts"
     __table_args__ = (
-        UniqueConstraint("day", "metric", "channel", "language", "dimension", "value"),
+        # metric first: the reports read one metric over a range of days
+        UniqueConstraint("metric", "day", "channel", "language", "dimension", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

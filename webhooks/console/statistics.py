@@ -263,7 +263,7 @@ def stats_page() -> tuple[str, int]:
         form.last.errors = [*form.last.errors, problem]
     if not valid or problem:
         first, last, _ = _range(None, None)
-    channel = form.channel.data or None if valid else None
+    channel = (form.channel.data or None) if valid else None
     scope = Scope(first, last, WEEK, channel)
     report = _report(scope)
     status = 200 if valid and not problem else 400

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, and_, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webhooks.extensions import db
 from webhooks.models import DailyCount
 
-KEY_COLUMNS = ("day", "metric", "channel", "language", "dimension", "value")
+KEY_COLUMNS = ("metric", "day", "channel", "language", "dimension", "value")
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,36 @@ def add(day: date, keys: Iterable[CountKey]) -> None:
     )
 
 
-def rows_between(metric: str, first: date, last: date, channel: str | None = None) -> list[Any]:
-    """(day, channel, language, dimension, value, count) rows of ``metric`` in [first, last]."""
+def sums_by_period(
+    metric: str, periods: list[tuple[date, date]], channel: str | None = None
+) -> list[Any]:
+    """(day, channel, language, dimension, value, count) rows of ``metric``, summed per period:
+    ``day`` is the start of the period (first day, last day) the counts fall in.
+
+    The database does the grouping (a CASE over the periods, portable to SQLite and
+    PostgreSQL), so a year of weeks returns one row per week and category, not per day.
+    """
+    if not periods:
+        return []
+    bucket = case(
+        *[(and_(DailyCount.day >= first, DailyCount.day <= last), literal(first, Date))
+          for first, last in periods]
+    )  # fmt: skip
     query = select(
-        DailyCount.day,
+        bucket.label("day"),
         DailyCount.channel,
         DailyCount.language,
         DailyCount.dimension,
         DailyCount.value,
         DailyCount.count,
-    ).where(DailyCount.metric == metric, DailyCount.day >= first, DailyCount.day <= last)
+    ).where(
+        DailyCount.metric == metric,
+        DailyCount.day >= periods[0][0],
+        DailyCount.day <= periods[-1][1],
+    )
     if channel:
         query = query.where(DailyCount.channel == channel)
-    return list(db.session.execute(query))
+    rows = query.subquery()
+    dimensions = [rows.c.day, rows.c.channel, rows.c.language, rows.c.dimension, rows.c.value]
+    summed = select(*dimensions, func.sum(rows.c.count).label("count")).group_by(*dimensions)
+    return list(db.session.execute(summed))

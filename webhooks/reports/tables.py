@@ -24,7 +24,7 @@ from webhooks.cases.form_definition import FormDefinition
 from webhooks.extensions import db
 from webhooks.models import Handoff, HandoffStatus, utcnow
 from webhooks.reports import bot_turns, contacts, survey, wrapups
-from webhooks.reports.counts import rows_between
+from webhooks.reports.counts import sums_by_period
 
 WEEK, MONTH = "week", "month"
 GRANULARITIES = (WEEK, MONTH)
@@ -130,7 +130,9 @@ def _table(
 
 
 def _daily(metric: str, scope: Scope) -> list[Any]:
-    return rows_between(metric, scope.start, scope.end, scope.channel)
+    """The metric's counts summed per period of the scope (``day`` = the period's start)."""
+    periods = [(start, scope.period_end(start)) for start in scope.periods()]
+    return sums_by_period(metric, periods, scope.channel)
 
 
 # --- contacts ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from webhooks.extensions import db
-from webhooks.models import Handoff, HandoffStatus, Role, User, utcnow
+from webhooks.models import Handoff, HandoffStatus, User, utcnow
 
 HISTORY_DAYS = 7
 
@@ -132,9 +132,5 @@ def wellbeing(
 def counsellors() -> list[User]:
     """Everyone who takes conversations (supervisors do too), active accounts only."""
     return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.role.in_([r.value for r in Role]))
-            .order_by(User.username)
-        )
+        db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     )

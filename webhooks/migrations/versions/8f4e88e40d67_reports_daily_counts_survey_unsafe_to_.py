@@ -32,13 +32,13 @@ def upgrade():
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_daily_counts")),
         sa.UniqueConstraint(
-            "day",
             "metric",
+            "day",
             "channel",
             "language",
             "dimension",
             "value",
-            name=op.f("uq_daily_counts_day_metric_channel_language_dimension_value"),
+            name=op.f("uq_daily_counts_metric_day_channel_language_dimension_value"),
         ),
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
