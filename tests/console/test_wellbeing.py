@@ -33,7 +33,9 @@ def test_danger_cases_in_the_shift_prompt_a_break(
     app: Flask, as_counsellor: Console, as_supervisor: Console, twilio: TwilioSender
 ) -> None:
     take(as_counsellor, twilio, "+9779800000901", priority="urgent")
-    assert PROMPT not in as_counsellor.text("/console/queue")  # one is not past the threshold
+    queue = " ".join(as_counsellor.text("/console/queue").split())
+    assert PROMPT not in queue  # one is not past the threshold
+    assert "Your last 8 hours: 1 danger case, 0 long conversations." in queue  # always shown
     take(as_counsellor, twilio, "+9779800000902", priority="urgent")
     queue = as_counsellor.text("/console/queue")
     assert PROMPT in queue and "with 2 people in danger" in " ".join(queue.split())
