@@ -227,6 +227,8 @@ def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances,
     assert response.get_json()["rasa_instances"][1] == {
         "instance": 2, "reachable": False, "model_loaded": False,
     }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "custom",
     [None, [], {KEY: "answer"}, {KEY: {"outcome": "answered"}}, {KEY: {}}, {"x": {}}],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from datetime import datetime, timezone
 
 import pytest
 from flask import Flask
@@ -87,17 +89,22 @@ def test_the_migration_merges_conversations_split_before_it(app, twilio):
     twilio.post("first half", sender="+9779800000203")
     db.session.remove()
     downgrade(revision=BEFORE_THE_CONSTRAINT)
-    contact = db.session.scalar(select(Contact))
-    older = db.session.scalar(select(Conversation))
-    newer = Conversation(contact_id=contact.id, channel="sms", state="waiting")
-    db.session.add(newer)
-    db.session.flush()
+    # The schema of that time: columns later migrations add are not there, so plain SQL for
+    # the conversations rather than today's model.
+    contact_id = db.session.scalar(select(Contact.id))
+    older_id = db.session.execute(text("SELECT id FROM conversations")).scalar()
+    newer_id = db.session.execute(
+        text("INSERT INTO conversations (public_id, contact_id, channel, state, created_at, "
+             "last_message_at) VALUES (:public_id, :contact, 'sms', 'waiting', :now, :now) "
+             "RETURNING id"),
+        {"public_id": uuid.uuid4().hex, "contact": contact_id,
+         "now": datetime.now(timezone.utc).replace(tzinfo=None)},
+    ).scalar()  # fmt: skip
     db.session.add(
-        Message(conversation_id=newer.id, direction="in", channel="sms", body="second half",
+        Message(conversation_id=newer_id, direction="in", channel="sms", body="second half",
                 status="for_counsellor")
     )  # fmt: skip
     db.session.commit()
-    older_id, newer_id = older.id, newer.id
     db.session.remove()
 
     upgrade()
