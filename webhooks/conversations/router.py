@@ -1,10 +1,11 @@
 """Decides where an inbound message goes and what the person gets back.
 
 Order matters: store first (nothing is lost; a redelivery is found by its provider id), then
-keywords and opt-out, then the bot. When the bot cannot be reached, or answers nothing, the
-person still gets a safe reply in their own script and the message is marked unanswered for
-review. Channels that must acknowledge at once store the message and let the worker run the
-turn (``accept_for_later``).
+keywords and opt-out, then the answer to a pending survey, then the bot. When the bot cannot
+be reached, or answers nothing, the person still gets a safe reply in their own script and the
+message is marked unanswered for review. Channels that must acknowledge at once store the
+message and let the worker run the turn (``accept_for_later``). Each message also adds to the
+anonymous statistics (webhooks/reports/), in the transaction that stores it or its replies.
 """
 
 from __future__ import annotations
