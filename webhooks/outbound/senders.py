@@ -74,7 +74,9 @@ class TwilioSender:
     def send(self, channel: str, address: str, body: str, reference: str) -> str:
         sender = self._from.get(channel)
         if not sender:
-            raise DeliveryError(f"no Twilio sender configured for {channel}", retryable=False)
+            raise DeliveryError(
+                f"not sent: no Twilio sender configured for {channel}", retryable=False
+            )
         to = WHATSAPP_PREFIX + address if channel == "whatsapp" else address
         options = {}
         if self._status_callback:
