@@ -26,6 +26,10 @@ from webhooks.services import init_services
 from webhooks.widget import widget_blueprint
 from webhooks.worker import register_worker_cli
 
+# Tables defined beside the code that owns them (imported so Alembic and the app see them).
+from webhooks import erasure, stats_archive, upkeep_state  # noqa: F401  isort: skip
+from webhooks.console import sessions, throttle  # noqa: F401  isort: skip
+
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
 
@@ -75,7 +79,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the gateway's worker threads read while one writes; enforce foreign keys.
+    """WAL lets the gateway's threads read while one writes; foreign keys; secure_delete so
+    that deleted text (erasure, retention) is overwritten in the file, not left in free pages.
 
     synchronous=NORMAL, SQLite's recommendation for WAL: a commit is on disk once the process
     has written it (no process crash loses it, and the database is never corrupted), but the
@@ -89,4 +94,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left
         cursor.close()

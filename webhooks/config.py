@@ -84,6 +84,10 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
     ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS
     ("SESSION_COOKIE_SECURE", "true", _boolean),
+    # Console sessions end after this long without a person doing anything, and this long after
+    # log-in whatever happens (the console's automatic polling is not activity).
+    ("CONSOLE_IDLE_MINUTES", "30", int),
+    ("CONSOLE_MAX_SESSION_HOURS", "12", int),
 )
 
 

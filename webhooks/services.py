@@ -11,6 +11,7 @@ from bot.turn_budget import BOT_TURN_WORST_CASE_SECONDS
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations.bot_client import BotClient, RasaCluster
 from webhooks.conversations.router import Router
+from webhooks.erasure import CopiesEraser
 from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
@@ -30,6 +31,7 @@ class Services:
     outbox: Outbox
     schedule: Schedule
     notifier: Notifier
+    eraser: CopiesEraser  # Rasa's and Twilio's copies of an erased conversation
 
 
 def twilio_sender(config: dict) -> TwilioSender | None:
@@ -68,13 +70,15 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
             config["ANDROID_SMS_USERNAME"],
             config["ANDROID_SMS_PASSWORD"],
         )
+    outbox = Outbox(vault, senders)
     built = Services(
         vault=vault,
         bot=bot,
         router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
-        outbox=Outbox(vault, senders),
+        outbox=outbox,
         schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
         notifier=OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"]),
+        eraser=CopiesEraser(bot, vault, outbox.senders),
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -42,12 +42,11 @@ class StubRasa(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_PUT(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append({"put": self.path, "body": body})
+    def do_DELETE(self) -> None:
+        type(self).received.append({"delete": self.path, "auth": self.headers["Authorization"]})
         self.send_response(200)
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(b'{"deleted_events": 11}')
 
     def do_GET(self) -> None:
         self.send_response(200)
@@ -94,11 +93,10 @@ def test_status_sends_the_api_token(rasa_url):
     assert "token=t0k" in status["token"]
 
 
-def test_erase_replaces_the_tracker_events_with_none(rasa_url):
-    RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").erase("abc123")
+def test_erase_deletes_through_the_erasure_channel(rasa_url):
+    assert RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").erase("abc123") == 11
     [call] = StubRasa.received
-    assert call["put"].startswith("/conversations/abc123/tracker/events?token=t0k")
-    assert call["body"] == []
+    assert call == {"delete": "/webhooks/erasure/conversations/abc123", "auth": "Bearer t0k"}
 
 
 def test_erase_with_rasa_down_is_unavailable():

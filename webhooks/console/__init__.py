@@ -74,7 +74,11 @@ def console_context() -> dict[str, Any]:
 def init_console(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
+    # Sessions are also ended on the server (webhooks/console/sessions.py); the cookie
+    # lives no longer than the longest session.
+    app.config.setdefault(
+        "PERMANENT_SESSION_LIFETIME", timedelta(hours=app.config["CONSOLE_MAX_SESSION_HOURS"])
+    )
     # CSRF is checked by the console-like blueprints themselves (security.guard), not for
     # every POST in the app: webhooks and the internal API authenticate differently.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False

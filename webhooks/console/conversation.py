@@ -471,10 +471,15 @@ def erase(public_id: str) -> BaseResponse:
     form = EraseForm()
     if (form.confirm.data or "").strip() != "ERASE":
         abort(400, description="Type ERASE to confirm: this cannot be undone.")
-    result = erase_conversation(conversation, current_user, services().bot)
-    note = "" if result.bot_copy_erased else " The bot's copy could not be erased now: retry."
+    result = erase_conversation(conversation, current_user, services().eraser)
+    note = (
+        ""
+        if result.complete
+        else " The copies kept by the bot or by Twilio could not all be deleted now: the "
+        "worker keeps trying, and the audit log records when it is done."
+    )
     flash(f"Erased {result.messages} message(s) and {result.notes} note(s).{note}",
-          "ok" if result.bot_copy_erased else "warn")  # fmt: skip
+          "ok" if result.complete else "warn")  # fmt: skip
     return redirect(url_for("console.queue.page"))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 RETRY_DOWN_INSTANCE_AFTER_SECONDS = 5.0
 STATUS_TIMEOUT_SECONDS = 2.0
 CONNECTIONS_PER_INSTANCE = 32  # above gunicorn's threads per process: no connection churn
+BULKHEAD_WAIT_SECONDS = 0.5
 
 
 class BotUnavailable(Exception):
@@ -46,9 +48,11 @@ class BotClient(Protocol):
         """One entry per instance: ``{"instance": n, "reachable": …, "model_loaded": …}``."""
         ...
 
-    def erase(self, conversation_id: str) -> None: ...
+    def erase(self, conversation_id: str) -> int: ...
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None: ...
+
+    def parse(self, text: str) -> dict[str, Any]: ...
 
 
 def _never_reached(error: requests.RequestException) -> bool:
@@ -104,9 +108,43 @@ class RasaClient:
         except (requests.RequestException, ValueError) as error:
             raise BotUnavailable from error
 
-    def erase(self, conversation_id: str) -> None:
-        """Replace the conversation's events in Rasa's tracker store with none."""
-        self._tracker_events("PUT", conversation_id, [])
+    def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU parse of ``text`` (intent ranking), without a dialogue turn."""
+        try:
+            response = self._session.post(
+                f"{self.base_url}/model/parse",
+                params={"token": self._api_token} if self._api_token else None,
+                json={"text": text},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            payload = response.json()
+        except (requests.RequestException, ValueError) as error:
+            if isinstance(error, requests.RequestException) and _never_reached(error):
+                raise BotUnreachable from error
+            raise BotUnavailable from error
+        if not isinstance(payload, dict):
+            raise BotUnavailable("unexpected parse shape")
+        return payload
+
+    def erase(self, conversation_id: str) -> int:
+        """Delete the conversation from Rasa's tracker store; return the events deleted.
+
+        Through the erasure channel (bot/erasure_channel.py): Rasa 3.6's own API cannot
+        delete a conversation (a PUT of no events deletes nothing with the SQL store).
+        """
+        try:
+            response = self._session.delete(
+                f"{self.base_url}/webhooks/erasure/conversations/{conversation_id}",
+                headers={"Authorization": f"Bearer {self._api_token}"},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            return int(response.json()["deleted_events"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise BotUnavailable from error
+        except requests.RequestException as error:
+            raise (BotUnreachable if _never_reached(error) else BotUnavailable) from error
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation's tracker (Rasa HTTP API, needs --enable-api)."""
@@ -131,11 +169,20 @@ class RasaClient:
 class RasaCluster:
     """One or more Rasa instances sharing a tracker store; conversations stick to one."""
 
-    def __init__(self, base_urls: list[str], timeout_seconds: float, api_token: str = "") -> None:
+    def __init__(
+        self,
+        base_urls: list[str],
+        timeout_seconds: float,
+        api_token: str = "",
+        max_concurrent: int = 6,
+    ) -> None:
         if not base_urls:
             raise ValueError("at least one Rasa URL is needed")
         self.instances = [RasaClient(url, timeout_seconds, api_token) for url in base_urls]
         self._down_until = [0.0] * len(self.instances)
+        # A bulkhead: when Rasa is slow, the requests waiting for it are bounded, and the
+        # gateway's other threads stay free for webhooks, the console and health checks.
+        self._turns = threading.BoundedSemaphore(max_concurrent)
 
     def order_for(self, conversation_id: str) -> list[int]:
         """The instances (indexes) in this conversation's stable order of preference.
@@ -174,11 +221,25 @@ class RasaCluster:
         raise last_error or BotUnavailable("no Rasa instance reachable")
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
-        return self._on_instance(conversation_id, lambda rasa: rasa.send(conversation_id, text,
-                                                                          metadata))  # fmt: skip
+        if not self._turns.acquire(timeout=BULKHEAD_WAIT_SECONDS):
+            log.warning("bot busy for conversation %s: too many turns waiting", conversation_id)
+            raise BotUnavailable("too many turns in progress")
+        try:
+            return self._on_instance(conversation_id, lambda rasa: rasa.send(
+                conversation_id, text, metadata))  # fmt: skip
+        finally:
+            self._turns.release()
 
-    def erase(self, conversation_id: str) -> None:
-        self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
+    def erase(self, conversation_id: str) -> int:
+        return self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Any instance will do (no conversation): the first reachable one."""
+        return self._on_instance(text, lambda rasa: rasa.parse(text))
+
+    def available(self) -> bool:
+        """Can some instance answer a turn now (reachable, model loaded)?"""
+        return any(s["reachable"] and s["model_loaded"] for s in self.status())
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._on_instance(conversation_id, lambda rasa: rasa.append_events(conversation_id,

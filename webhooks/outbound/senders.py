@@ -94,6 +94,25 @@ class TwilioSender:
             raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
         return message.sid
 
+    def delete_records(self, channel: str, address: str) -> int:
+        """Delete Twilio's copies of every message to or from ``address``; return how many.
+
+        Listing by number also finds the replies sent as TwiML, whose ids we never see.
+        Raises DeliveryError when Twilio cannot be reached or refuses.
+        """
+        who = f"whatsapp:{address}" if channel == "whatsapp" else address
+        deleted = 0
+        try:
+            for direction in ({"to": who}, {"from_": who}):
+                for message in self._client.messages.stream(**direction, page_size=100):
+                    self._client.messages(message.sid).delete()
+                    deleted += 1
+        except TwilioRestException as error:
+            raise DeliveryError(f"Twilio error {error.code or error.status}", True) from error
+        except (TwilioException, OSError) as error:
+            raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
+        return deleted
+
 
 class AndroidSmsGatewaySender:
     """In-country SMS through an Android phone running SMS Gateway for Android.
