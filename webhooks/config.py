@@ -58,6 +58,10 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("RASA_API_TOKEN", "", str),
     # Above the action server's worst case (bot/turn_budget.py), under Twilio's 15 s.
     ("RASA_TIMEOUT_SECONDS", "10", float),
+    # At most this many requests wait for Rasa at once per gateway process; more get the safe
+    # reply at once (and are answered later by the worker), so a slow Rasa cannot hold every
+    # thread. Keep it below GATEWAY_THREADS.
+    ("RASA_MAX_CONCURRENT_CALLS", "6", int),
     ("MAX_INBOUND_CHARS", "1600", int),
     # Every request body is bounded (413 beyond); webhooks and forms are a few kilobytes.
     ("MAX_REQUEST_BYTES", "65536", int),
@@ -74,6 +78,14 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     # The web chat widget
     ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
     ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
+    # Abuse limits (webhooks/limits.py). Per client IP address, in Flask-Limiter's notation;
+    # generous because many phones share one address behind a mobile operator's NAT.
+    ("RATELIMIT_STORAGE_URI", "memory://", str),  # redis://host:6379 to share between processes
+    ("WEB_CHAT_SESSION_LIMIT", "10 per minute;100 per hour", str),
+    ("WEB_CHAT_MESSAGE_LIMIT", "60 per minute", str),
+    # At most this many new hand-offs per channel, and on-call SMS alerts, in any hour.
+    ("HANDOFFS_PER_HOUR", "30", int),
+    ("ON_CALL_ALERTS_PER_HOUR", "3", int),
     # Referral directory: entries not verified for longer are flagged stale
     ("REFERRALS_STALE_DAYS", "180", int),
     # Hand-off to counsellors

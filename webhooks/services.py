@@ -60,7 +60,10 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
                 BOT_TURN_WORST_CASE_SECONDS,
             )
         bot = RasaCluster(
-            config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"], config["RASA_API_TOKEN"]
+            config["RASA_URL"],
+            config["RASA_TIMEOUT_SECONDS"],
+            config["RASA_API_TOKEN"],
+            max_concurrent=config["RASA_MAX_CONCURRENT_CALLS"],
         )
     twilio = twilio_sender(config)
     senders: dict[str, Sender] = {"sms": twilio, "whatsapp": twilio} if twilio else {}
@@ -77,7 +80,9 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
         outbox=outbox,
         schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
-        notifier=OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"]),
+        notifier=OnCallSmsNotifier(
+            twilio, config["ON_CALL_NUMBER"], config["ON_CALL_ALERTS_PER_HOUR"]
+        ),
         eraser=CopiesEraser(bot, vault, outbox.senders),
     )
     app.extensions[EXTENSION_KEY] = built

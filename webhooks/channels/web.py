@@ -23,6 +23,7 @@ from webhooks.conversations.texts import text as gateway_text
 from webhooks.errors import bad_request
 from webhooks.extensions import db
 from webhooks.http_input import parse_id
+from webhooks.limits import limiter
 from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
 from webhooks.services import services
 
@@ -70,6 +71,7 @@ def as_json(message: Message) -> dict[str, Any]:
 
 
 @web_blueprint.post("/session")
+@limiter.limit(lambda: current_app.config["WEB_CHAT_SESSION_LIMIT"])
 def open_session() -> tuple[Response, int]:
     token = secrets.token_urlsafe(32)
     contact = store.get_or_create_contact(services().vault, CHANNEL, token)
@@ -78,6 +80,7 @@ def open_session() -> tuple[Response, int]:
 
 
 @web_blueprint.post("/messages")
+@limiter.limit(lambda: current_app.config["WEB_CHAT_MESSAGE_LIMIT"])
 @session_conversation
 def send_message() -> Response | tuple[Response, int]:
     conversation: Conversation = g.chat_conversation

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from webhooks.console.accounts import accounts_blueprint
 from webhooks.console.audit_log import audit_blueprint
 from webhooks.console.auth import csrf, login_manager
+from webhooks.console.blocks import blocks_blueprint
 from webhooks.console.cases import cases_blueprint
 from webhooks.console.cli import users_cli
 from webhooks.console.common import CHANNELS, LANGUAGES, localtime
@@ -47,6 +48,7 @@ for _feature in (
     accounts_blueprint,
     audit_blueprint,
     statistics_blueprint,
+    blocks_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)

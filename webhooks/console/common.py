@@ -127,6 +127,19 @@ def preview(body: str | None) -> str:
     return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
 
 
+PHONE_CHANNELS = ("sms", "whatsapp", "android_sms")
+
+
+def has_number(conversation: Conversation) -> bool:
+    """Whether a phone number is stored for this conversation (web chats never have one)."""
+    contact = conversation.contact
+    return (
+        conversation.channel in PHONE_CHANNELS
+        and contact is not None
+        and bool(contact.address_encrypted)
+    )
+
+
 def mask(address: str) -> str:
     """Only the last three digits, never the length: ``•••••••678``."""
     digits = [ch for ch in address if ch.isdigit()]

@@ -37,6 +37,7 @@ from webhooks.console.common import (
     CHANNELS,
     REASONS,
     find_conversation,
+    has_number,
     holds,
     latest_handoff,
     mask,
@@ -62,6 +63,7 @@ from webhooks.models import (
     Note,
     User,
     WrapUp,
+    utcnow,
 )
 from webhooks.outbound.delivery import OutsideWindowError
 from webhooks.referrals.api import lookup_payload
@@ -205,10 +207,14 @@ def conversation_page(
 ) -> tuple[str, int]:
     messages = _messages(conversation)
     last_id = messages[-1].id if messages else 0
-    try:
-        masked = mask(services().vault.decrypt(conversation.contact.address_encrypted))
-    except ValueError:  # e.g. a rotated key: the conversation must stay readable
-        masked = "•••••••"
+    contact = conversation.contact
+    if not has_number(conversation):  # web chat (a session token), erased, or expired
+        masked = None
+    else:
+        try:
+            masked = mask(services().vault.decrypt(contact.address_encrypted))
+        except ValueError:  # e.g. a rotated key: the conversation must stay readable
+            masked = "•••••••"
     _mark_seen(handoff, last_id)
     audit("conversation_viewed", current_user, conversation,
           handoff=handoff.id if handoff else None)  # fmt: skip
@@ -232,6 +238,8 @@ def conversation_page(
         last_id=last_id,
         masked=masked,
         revealed=revealed,
+        contact=contact,
+        blocked=contact is not None and contact.is_blocked(utcnow()),
         notes=notes,
         summary=summary_items(handoff.summary if handoff else None),
         history=history(conversation, handoff),
@@ -454,6 +462,10 @@ def transfer(public_id: str) -> Any:
 @requires("contact.reveal")
 def reveal(public_id: str) -> tuple[str, int]:
     conversation, handoff = viewable(public_id)
+    if not has_number(conversation):
+        # A web chat's "address" is its session token: it would let anyone read and write
+        # into the person's live chat. There is no number to reveal.
+        abort(409, description="This conversation has no phone number to reveal.")
     try:
         number = services().vault.decrypt(conversation.contact.address_encrypted)
     except ValueError:

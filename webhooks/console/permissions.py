@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "referrals.manage",  # add, edit, verify, retire, import
         "stats.view",
         "conversation.erase",  # delete a person's messages on their request
+        "contact.block",  # stop an abusive contact's messages reaching anyone (reversible)
         "followups.view_all",  # everyone's follow-ups, not only one's own
     },
 }

@@ -124,6 +124,8 @@ class Router:
     ) -> tuple[list[str], MessageStatus]:
         form = conversation.language
         contact = conversation.contact
+        if contact.is_blocked(utcnow()):
+            return [], MessageStatus.NOT_ROUTED  # kept for a supervisor; no reply, no queue
         keyword = match_keyword(inbound.text)
         if keyword is Keyword.STOP:
             contact.opted_out = True

@@ -7,7 +7,7 @@ UPDATE statements, so exactly one wins on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select, update
@@ -98,6 +98,17 @@ def open_handoff(
           priority=priority)  # fmt: skip
     db.session.commit()
     return handoff, True
+
+
+def over_hourly_cap(channel: str, per_hour: int, now: datetime | None = None) -> bool:
+    """Have ``per_hour`` hand-offs already been opened on ``channel`` in the last hour?"""
+    since = (now or utcnow()) - timedelta(hours=1)
+    opened = db.session.scalar(
+        select(func.count(Handoff.id)).where(
+            Handoff.channel == channel, Handoff.created_at >= since
+        )
+    )
+    return (opened or 0) >= per_hour
 
 
 def active_handoff(conversation: Conversation) -> Handoff | None:
