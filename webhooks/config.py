@@ -96,6 +96,12 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("HANDOFF_REASSURE_AFTER_MINUTES", "10", int),
     ("ON_CALL_NUMBER", "", str),  # E.164; urgent hand-offs out of hours are sent here by SMS
     ("SESSION_COOKIE_SECURE", "true", _boolean),
+    # Retention: a conversation is deleted this many days after its last message (worker).
+    ("RETENTION_DAYS", "365", int),
+    # A message the bot could not answer is handed to counsellors after this long (worker).
+    ("UNANSWERED_HANDOFF_AFTER_MINUTES", "30", int),
+    # Readiness checks the action server too (its /health, next to this URL).
+    ("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook", str),
     # Console sessions end after this long without a person doing anything, and this long after
     # log-in whatever happens (the console's automatic polling is not activity).
     ("CONSOLE_IDLE_MINUTES", "30", int),

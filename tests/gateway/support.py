@@ -28,6 +28,10 @@ class FakeBot:
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    parse_result: dict[str, Any] = field(
+        default_factory=lambda: {"intent": {"name": "greet", "confidence": 0.9},
+                                 "intent_ranking": [{"name": "greet", "confidence": 0.9}]}
+    )  # fmt: skip
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
         if self.delay_s:
@@ -40,10 +44,16 @@ class FakeBot:
     def status(self) -> list[dict[str, Any]]:
         return [{"instance": 1, "reachable": not self.down, "model_loaded": not self.down}]
 
-    def erase(self, conversation_id: str) -> None:
+    def erase(self, conversation_id: str) -> int:
         if self.down:
             raise BotUnavailable
         self.erased.append(conversation_id)
+        return 1
+
+    def parse(self, text: str) -> dict[str, Any]:
+        if self.down:
+            raise BotUnavailable
+        return self.parse_result
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         if self.down:

@@ -8,6 +8,7 @@ Every view and action is audited with ids only.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -240,6 +241,8 @@ def conversation_page(
         revealed=revealed,
         contact=contact,
         blocked=contact is not None and contact.is_blocked(utcnow()),
+        kept_until=conversation.last_message_at
+        + timedelta(days=current_app.config["RETENTION_DAYS"]),
         notes=notes,
         summary=summary_items(handoff.summary if handoff else None),
         history=history(conversation, handoff),

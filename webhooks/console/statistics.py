@@ -16,6 +16,7 @@ from webhooks.console.common import REASONS
 from webhooks.console.permissions import requires
 from webhooks.extensions import db
 from webhooks.models import Direction, Handoff, Message, MessageStatus, utcnow
+from webhooks.stats_archive import all_time_totals
 
 statistics_blueprint = Blueprint("statistics", __name__)
 
@@ -86,4 +87,6 @@ def stats_page() -> str:
         handoffs=handoff_stats(),
         reassure_after=current_app.config["HANDOFF_REASSURE_AFTER_MINUTES"],
         reasons=REASONS,
+        all_time=all_time_totals(),
+        retention_days=current_app.config["RETENTION_DAYS"],
     )

@@ -108,6 +108,7 @@ class Router:
             db.session.rollback()
             replies = [gateway_text("bot_unavailable", conversation.language)]
             status = MessageStatus.UNANSWERED
+            message.next_attempt_at = utcnow()  # the worker answers it later (recovery.py)
         stored = store.record_replies(message, replies, status, inbound.replies_in_band)
         log.info(
             "conversation %s message %s: %s, %d repl%s",
@@ -173,7 +174,10 @@ class Router:
     def _to_bot(
         self, inbound: InboundMessage, conversation: Conversation, message: Message
     ) -> tuple[list[str], MessageStatus]:
+        """The bot's answer; if there is none now, the safe reply now and an answer later
+        (the worker's recovery, webhooks/recovery.py, picks up ``next_attempt_at``)."""
         form = conversation.language
+        unanswered = [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
         try:
             replies = self.bot.send(
                 conversation.public_id,
@@ -186,14 +190,16 @@ class Router:
                 },
             )
         except BotUnavailable:
-            return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
+            message.next_attempt_at = utcnow()
+            return unanswered
         if not replies:
             # Rasa's REST channel answers 200 with [] when the turn fails inside it (it logs
             # and swallows any exception: rasa/core/channels/rest.py, ``receive``): silence is
-            # not an answer. The person gets the safe reply; the message is kept for review.
+            # not an answer. The person gets the safe reply; the worker answers later.
             log.warning("conversation %s message %s: the bot answered nothing",
                         conversation.public_id, message.id)  # fmt: skip
-            return [gateway_text("bot_unavailable", form)], MessageStatus.UNANSWERED
+            message.next_attempt_at = utcnow()
+            return unanswered
         return replies, MessageStatus.ANSWERED
 
     @staticmethod
