@@ -13,6 +13,7 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
 .PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue lock clean
+.PHONY: status restart logs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +33,7 @@ migrate: env ## apply database migrations, seed the referral directory, create t
 	@$(FLASK) referrals seed
 	@$(FLASK) users bootstrap
 
-run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C stops all)
+run: env train migrate ## start everything under supervisord (restarts what crashes; Ctrl-C stops all)
 	@set -a; source .env; set +a; \
 	echo ""; \
 	echo "Sahayatri is starting (Rasa takes ~30 s to load the model):"; \
@@ -41,8 +42,19 @@ run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C 
 	echo "  health:            http://$$HOST:$$PORT/readyz"; \
 	echo "  Twilio webhook:    $$PUBLIC_BASE_URL/webhooks/twilio/messages"; \
 	echo "  try SMS:           make sms TEXT=\"namaste\""; \
+	echo "  processes, logs:   make status, make logs (var/supervisor/log/)"; \
 	echo ""; \
-	exec .venv-gateway/bin/honcho start -f Procfile
+	exec $(GATEWAY_PY) scripts/supervise.py --procfile Procfile --state var/supervisor
+
+status: ## the running processes (supervisorctl status); restart one with `make restart P=rasa`
+	@.venv-gateway/bin/supervisorctl -c var/supervisor/supervisord.conf status
+
+P ?= all
+restart: ## restart one process of `make run` (P=gateway|rasa|actions|worker) or all
+	@.venv-gateway/bin/supervisorctl -c var/supervisor/supervisord.conf restart $(P)
+
+logs: ## follow the logs of the processes started by `make run`
+	@tail -n 20 -F var/supervisor/log/*.log
 
 run-scaled: env train ## two Rasa, two gateways, two workers over local PostgreSQL and Redis
 	@mkdir -p var

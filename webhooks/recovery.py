@@ -35,6 +35,7 @@ from webhooks.handoffs import service as handoffs
 from webhooks.models import (
     ConversationState,
     Direction,
+    Handoff,
     Message,
     MessageStatus,
     utcnow,
@@ -132,6 +133,18 @@ def _bot_up() -> bool:
         return False
 
 
+def _repair_pending(message: Message) -> bool:
+    """A hand-off this failed turn opened, that the bot has not been told of yet."""
+    return (
+        db.session.scalar(
+            select(Handoff.id).where(
+                Handoff.turn_message_id == message.id, Handoff.turn_repaired_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
 def _later(message: Message, now: datetime) -> str:
     message.next_attempt_at = now + RETRY_AFTER
     db.session.commit()
@@ -151,6 +164,8 @@ def _recover(message: Message, now: datetime, bot_up: bool) -> str:
         _done(message, MessageStatus.NOT_ROUTED)
         return "for_counsellors"
     if conversation.state != ConversationState.BOT.value:
+        if _repair_pending(message):  # turn_repair.py first tells the bot of the hand-off
+            return _later(message, now)
         _done(message, MessageStatus.FOR_COUNSELLOR)
         return "for_counsellors"
     waited = now - message.created_at

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import update
 
@@ -27,6 +28,10 @@ from webhooks.handoffs import service as handoffs
 from webhooks.models import Conversation, ConversationState, Message, MessageStatus, utcnow
 
 log = logging.getLogger(__name__)
+
+# A message the bot could not answer is tried again by the worker (webhooks/recovery.py), not
+# at once: the bot that just failed gets a moment, and the turn's own repairs go first.
+RECOVERY_FIRST_TRY = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ class Router:
             db.session.rollback()
             replies = [gateway_text("bot_unavailable", conversation.language)]
             status = MessageStatus.UNANSWERED
-            message.next_attempt_at = utcnow()  # the worker answers it later (recovery.py)
+            message.next_attempt_at = utcnow() + RECOVERY_FIRST_TRY  # the worker answers it
         stored = store.record_replies(message, replies, status, inbound.replies_in_band)
         log.info(
             "conversation %s message %s: %s, %d repl%s",
@@ -190,7 +195,7 @@ class Router:
                 },
             )
         except BotUnavailable:
-            message.next_attempt_at = utcnow()
+            message.next_attempt_at = utcnow() + RECOVERY_FIRST_TRY
             return unanswered
         if not replies:
             # Rasa's REST channel answers 200 with [] when the turn fails inside it (it logs
@@ -198,7 +203,7 @@ class Router:
             # not an answer. The person gets the safe reply; the worker answers later.
             log.warning("conversation %s message %s: the bot answered nothing",
                         conversation.public_id, message.id)  # fmt: skip
-            message.next_attempt_at = utcnow()
+            message.next_attempt_at = utcnow() + RECOVERY_FIRST_TRY
             return unanswered
         return replies, MessageStatus.ANSWERED
 
