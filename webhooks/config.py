@@ -78,6 +78,7 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     # The web chat widget
     ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
     ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
+    ("WEB_CHAT_SESSION_HOURS", "24", int),  # a widget token ends this long after the last message
     # Abuse limits (webhooks/limits.py). Per client IP address, in Flask-Limiter's notation;
     # generous because many phones share one address behind a mobile operator's NAT.
     ("RATELIMIT_STORAGE_URI", "memory://", str),  # redis://host:6379 to share between processes

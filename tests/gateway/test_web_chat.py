@@ -122,3 +122,30 @@ def test_cors_allows_only_configured_origins(tmp_path, fake_bot, fake_twilio):
     other = client.options("/api/chat/session", headers={
         "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})  # fmt: skip
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_quick_exit_revokes_the_token(client):
+    headers = start(client)
+    assert say(client, headers, "hello").status_code == 200
+    assert client.delete("/api/chat/session", headers=headers).status_code == 204
+    assert say(client, headers, "still there?").status_code == 401
+    assert client.get("/api/chat/messages", headers=headers).status_code == 401
+    contact = db.session.scalar(select(Contact))
+    assert contact.address_encrypted == ""
+
+
+def test_a_token_expires_a_day_after_the_last_message(client):
+    from datetime import timedelta
+
+    from webhooks.models import utcnow
+
+    headers = start(client)
+    assert say(client, headers, "hello").status_code == 200
+    conversation = db.session.scalar(select(Conversation))
+    conversation.last_message_at = utcnow() - timedelta(hours=23)
+    db.session.commit()
+    assert client.get("/api/chat/messages", headers=headers).status_code == 200
+    conversation.last_message_at = utcnow() - timedelta(hours=25)
+    db.session.commit()
+    assert client.get("/api/chat/messages", headers=headers).status_code == 401
+    assert say(client, headers, "hello?").status_code == 401

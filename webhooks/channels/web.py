@@ -1,8 +1,9 @@
 """The web chat widget's JSON API: anonymous per-tab sessions, the same router as SMS.
 
 A session token stands in for a phone number: it is stored only encrypted and hashed, like
-every contact address, and it lives in the browser tab's sessionStorage, so closing the tab
-or pressing Quick exit leaves nothing behind on a shared phone.
+every contact address, and it lives in the widget frame's sessionStorage (the gateway's own
+origin: the partner's page cannot read it). It expires WEB_CHAT_SESSION_HOURS after the
+conversation's last message, and Quick exit revokes it (``DELETE /api/chat/session``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask_cors import CORS
 from sqlalchemy import func, select
 
+from webhooks.audit import audit
 from webhooks.conversations import store
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.conversations.texts import text as gateway_text
@@ -58,8 +60,14 @@ def session_conversation(view: Callable[..., Any]) -> Callable[..., Any]:
             )
         if contact is None:
             abort(401, description="unknown or missing chat session: start a new one")
+        conversation = store.current_conversation(contact)
+        idle = timedelta(hours=current_app.config["WEB_CHAT_SESSION_HOURS"])
+        if utcnow() - conversation.last_message_at > idle:
+            _revoke(contact, conversation, "expired")
+            abort(401, description="this chat session has expired: start a new one")
         g.chat_token = token
-        g.chat_conversation = store.current_conversation(contact)
+        g.chat_contact = contact
+        g.chat_conversation = conversation
         return view(*args, **kwargs)
 
     return checked
@@ -77,6 +85,22 @@ def open_session() -> tuple[Response, int]:
     contact = store.get_or_create_contact(services().vault, CHANNEL, token)
     store.current_conversation(contact)
     return jsonify({"token": token, "poll_interval_ms": POLL_INTERVAL_MS}), 201
+
+
+@web_blueprint.delete("/session")
+@session_conversation
+def end_session() -> tuple[str, int]:
+    """Quick exit: the token stops working at once, wherever a copy of it is."""
+    _revoke(g.chat_contact, g.chat_conversation, "quick_exit")
+    return "", 204
+
+
+def _revoke(contact: Contact, conversation: Conversation, reason: str) -> None:
+    """Make the token unfindable and unreadable; the conversation stays for counsellors."""
+    contact.address_hash = f"ended-{secrets.token_hex(28)}"
+    contact.address_encrypted = ""
+    audit("web_session_ended", conversation=conversation, reason=reason)
+    db.session.commit()
 
 
 @web_blueprint.post("/messages")

@@ -1,4 +1,4 @@
-"""The web chat widget: the script NGOs embed, its assets, and a demo page at ``/``.
+"""The web chat widget: the script NGOs embed, its chat frame, its assets, a demo page at ``/``.
 
 NGO sites embed it with one tag, ``<script src="https://<gateway>/widget/sahayatri.js"
 defer></script>``. The loader is served with a short cache lifetime (a fix reaches everyone
@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -99,6 +100,25 @@ def demo() -> Response:
             icon=_demo_choice("icon", DEMO_ICONS),
         )
     )
+
+
+FRAME_TITLE = re.compile(r"^[^\W\d_]+(?:[ '.-][^\W\d_]+)*$")  # words only: no numbers, links
+FRAME_TITLE_MAX = 30
+
+
+@widget_blueprint.get("/widget/frame")
+def frame() -> Response:
+    """The chat panel, on the gateway's own origin, framed by the partner's page.
+
+    Only the partner sites in WIDGET_ALLOWED_ORIGINS may frame it (CSP frame-ancestors, in
+    webhooks/security_headers.py). Its title and language come from the partner's tag; a
+    crafted link cannot make it show a number or a link.
+    """
+    title = request.args.get("title", "").strip()
+    if len(title) > FRAME_TITLE_MAX or not FRAME_TITLE.match(title):
+        title = ""
+    language = _demo_choice("lang", DEMO_LANGUAGES)
+    return Response(render_template("widget/frame.html", title=title, language=language))
 
 
 @widget_blueprint.get(f"/widget/{LOADER_NAME}")
