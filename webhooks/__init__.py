@@ -11,7 +11,6 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webhooks.channels import CHANNEL_BLUEPRINTS
-from webhooks.channels.web import init_web_cors
 from webhooks.cli import register_cli
 from webhooks.config import load_settings
 from webhooks.console import init_console
@@ -66,7 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_referrals(app)
     for blueprint in CHANNEL_BLUEPRINTS:
         app.register_blueprint(blueprint)
-    init_web_cors(app)
     register_cli(app)
     register_worker_cli(app)
     with app.app_context():

@@ -1,4 +1,4 @@
-"""The web widget's chat API: sessions, routing, polling counsellor replies, limits, CORS."""
+"""The web widget's chat API: sessions, routing, polling counsellor replies, limits, framing."""
 
 from __future__ import annotations
 
@@ -110,18 +110,21 @@ def test_html_in_messages_is_stored_and_returned_as_plain_text(client, fake_bot)
     assert stored.body == "<script>alert(1)</script>"
 
 
-def test_cors_allows_only_configured_origins(tmp_path, fake_bot, fake_twilio):
+def test_only_the_widget_frame_calls_the_api_no_other_site_may(tmp_path, fake_bot, fake_twilio):
+    """The chat API is called from the widget's frame, on the gateway's own origin: no CORS,
+    so a partner's page (or any other) cannot call it from a visitor's browser."""
     from tests.gateway.support import settings_for
     from webhooks import create_app
 
     app = create_app(settings_for(tmp_path, WIDGET_ALLOWED_ORIGINS="https://ngo.example.org"))
     client = app.test_client()
-    allowed = client.options("/api/chat/session", headers={
+    preflight = client.options("/api/chat/session", headers={
         "Origin": "https://ngo.example.org", "Access-Control-Request-Method": "POST"})  # fmt: skip
-    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://ngo.example.org"
-    other = client.options("/api/chat/session", headers={
-        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})  # fmt: skip
-    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    frame = client.get("/widget/frame")
+    assert (
+        "frame-ancestors 'self' https://ngo.example.org" in frame.headers["Content-Security-Policy"]
+    )
 
 
 def test_quick_exit_revokes_the_token(client):

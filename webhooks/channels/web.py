@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
-from flask_cors import CORS
 from sqlalchemy import func, select
 
 from webhooks.audit import audit
@@ -35,14 +34,6 @@ CHANNEL = "web"
 FORMS = ("en", "ne", "ne-Latn")
 POLL_INTERVAL_MS = 1500
 RATE_WINDOW = timedelta(seconds=10)
-
-
-def init_web_cors(app: Any) -> None:
-    """Only the NGO sites in WIDGET_ALLOWED_ORIGINS may call the API from a browser."""
-    origins = app.config["WIDGET_ALLOWED_ORIGINS"]
-    if origins:
-        CORS(app, resources={r"/api/chat/*": {"origins": origins}},
-             allow_headers=["Authorization", "Content-Type"], max_age=600)  # fmt: skip
 
 
 def session_conversation(view: Callable[..., Any]) -> Callable[..., Any]:
