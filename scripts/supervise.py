@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUPERVISORD = ROOT / ".venv-gateway" / "bin" / "supervisord"
 PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 STARTSECS = 5
 STARTRETRIES = 10
 STOPWAITSECS = 20
@@ -70,7 +71,9 @@ def config(processes: dict[str, str], state: Path) -> str:
     for name, command in processes.items():
         # bash expands the Procfile's $VARIABLES from the environment, then exec hands the
         # process id to the real program, so supervisord's signals reach it.
-        wrapped = "/bin/bash -c " + shlex.quote(f"exec {command}")
+        # (`VAR=value program` is a Procfile idiom; exec needs `env` in front of it.)
+        launcher = "exec env" if ASSIGNMENT.match(command) else "exec"
+        wrapped = "/bin/bash -c " + shlex.quote(f"{launcher} {command}")
         sections += [
             "",
             f"[program:{name}]",

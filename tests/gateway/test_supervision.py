@@ -47,7 +47,8 @@ def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     tmp_path = tmp_path_factory.mktemp("supervised")
     procfile = tmp_path / "Procfile"
     procfile.write_text(
-        f"one: {SLEEPER}\ntwo: {SLEEPER}\ncrashing: exit 3\n# comment: not a process\n"
+        # "two" uses the Procfile idiom `VAR=value program`
+        f"one: {SLEEPER}\ntwo: SAHAYATRI_TEST=1 {SLEEPER}\ncrashing: exit 3\n# comment: x\n"
     )
     state = tmp_path / "state"
     process = subprocess.Popen(
