@@ -67,7 +67,7 @@ test: setup ## run every check: lint, content, unit, bot and end-to-end tests
 	@$(RUFF) format --check $(LINT_PATHS)
 	@$(RASA_PY) -m scripts.content_check
 	@$(RASA_PY) -m pytest tests/bot tests/actions tests/bot_data
-	@$(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS) tests/browser tests/e2e
+	@$(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS) tests/fuzz tests/browser tests/e2e
 	@$(MAKE) --no-print-directory test-postgresql
 
 test-postgresql: setup ## the gateway's tests again, on a private PostgreSQL server

@@ -80,9 +80,7 @@ class TrackerErasureInput(InputChannel):
         given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
         return bool(given) and hmac.compare_digest(given.encode(), self._token.encode())
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         erasure = Blueprint("erasure_webhook", __name__)
 
         @erasure.route("/", methods=["GET"])
