@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
@@ -62,11 +63,11 @@ class TrackerErasureInput(InputChannel):
     """Not a chat channel: it only deletes conversations (see the module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "erasure"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "TrackerErasureInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TrackerErasureInput:
         token = str((credentials or {}).get("token") or "")
         if len(token) < 16:
             raise ValueError("the erasure channel needs a token of at least 16 characters")
@@ -88,7 +89,7 @@ class TrackerErasureInput(InputChannel):
             return response.json({"status": "ok"})
 
         @erasure.route("/conversations/<conversation_id>", methods=["DELETE"])
-        async def erase(request: Request, conversation_id: Text) -> HTTPResponse:
+        async def erase(request: Request, conversation_id: str) -> HTTPResponse:
             if not self._authorised(request):
                 return response.json({"error": "unauthorised"}, status=401)
             agent = request.app.ctx.agent

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.check:
         sys.stdout.write(path.read_text())
         return
-    os.execv(str(SUPERVISORD), [str(SUPERVISORD), "--nodaemon", "-c", str(path)])
+    os.execv(str(SUPERVISORD), [str(SUPERVISORD), "--nodaemon", "-c", str(path)])  # noqa: S606
 
 
 if __name__ == "__main__":
