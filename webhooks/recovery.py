@@ -188,6 +188,7 @@ def _recover(message: Message, now: datetime, bot_up: bool) -> str:
         for reply in replies:
             for sent in services().outbox.queue(conversation, reply):
                 sent.reply_to_id = message.id
+        db.session.commit()
     except OutsideWindowError:  # WhatsApp's 24 hours have passed: only a counsellor can help
         db.session.rollback()
         return _hand_off(message, now, urgent=False)
@@ -217,9 +218,10 @@ def _hand_off(message: Message, now: datetime, *, urgent: bool) -> str:
         if not availability.on_duty:
             app_services.notifier.notify_urgent(handoff)
     try:
-        app_services.outbox.queue(
-            conversation, gateway_text("unanswered_handed_off", conversation.language)
-        )
+        notice = gateway_text("unanswered_handed_off", conversation.language)
+        for sent in app_services.outbox.queue(conversation, notice):
+            sent.reply_to_id = message.id
+        db.session.commit()
     except OutsideWindowError:
         log.info("conversation %s: hand-off notice not sent (outside WhatsApp window)",
                  conversation.public_id)  # fmt: skip

@@ -49,8 +49,11 @@ def test_a_long_wait_goes_to_the_counsellors(twilio, fake_bot, fake_twilio):
     assert report.handed_off == 1
     handoff = db.session.scalar(select(Handoff))
     assert (handoff.reason, handoff.priority) == ("bot_failed", "normal")
-    assert inbound("please help me").status == MessageStatus.FOR_COUNSELLOR.value
+    message = inbound("please help me")
+    assert message.status == MessageStatus.FOR_COUNSELLOR.value
     assert "counsellor" in fake_twilio.sent[0]["Body"]
+    notice = db.session.scalar(select(Message).filter_by(reply_to_id=message.id, status="sent"))
+    assert notice is not None  # the person is told, in their channel
 
 
 def test_an_urgent_looking_message_goes_to_the_counsellors_at_once(twilio, fake_bot):
