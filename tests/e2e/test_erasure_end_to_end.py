@@ -35,8 +35,8 @@ def _supervisor(service: Service) -> requests.Session:
     one_time = re.search(r"one-time password: (\S+)", out).group(1)
     browser = requests.Session()
 
-    def post(path: str, data: dict[str, str]) -> requests.Response:
-        page = browser.get(service.base_url + path, timeout=30).text
+    def post(path: str, data: dict[str, str], form_page: str | None = None) -> requests.Response:
+        page = browser.get(service.base_url + (form_page or path), timeout=30).text
         token = CSRF.search(page).group(1)
         return browser.post(service.base_url + path, data={**data, "csrf_token": token},
                             timeout=30, allow_redirects=False)  # fmt: skip
@@ -67,9 +67,8 @@ def test_erasure_deletes_rasas_copy_for_real(service: Service) -> None:
     assert MARKER.encode() in tracker_db.read_bytes()
 
     browser = _supervisor(service)
-    response = browser.post_form(  # type: ignore[attr-defined]
-        f"/console/conversations/{public_id}/erase", {"confirm": "ERASE"}
-    )
+    page = f"/console/conversations/{public_id}"
+    response = browser.post_form(f"{page}/erase", {"confirm": "ERASE"}, page)  # type: ignore[attr-defined]
     assert response.status_code == 302
 
     assert _query(tracker_db, "SELECT count(*) FROM events WHERE sender_id = ?", public_id) == [
