@@ -66,7 +66,7 @@ def verify_android_signature(view: Callable[..., Any]) -> Callable[..., Any]:
         # The declared size first: a huge body is refused before it is read, let alone hashed.
         length = request.content_length
         if length is None or length > MAX_EVENT_BYTES:
-            abort(413, description=f"an event is at most {MAX_EVENT_BYTES} bytes with Content-Length")
+            abort(413, description=f"an event has a Content-Length of at most {MAX_EVENT_BYTES}")
         signature = request.headers.get("X-Signature", "")
         timestamp = parse_id(request.headers.get("X-Timestamp"))
         if not signature or timestamp is None:
