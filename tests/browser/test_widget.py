@@ -73,6 +73,9 @@ def widget_gateway(
     settings = {
         "WIDGET_ALLOWED_ORIGINS": widget_sites.ngo,
         "WEB_CHAT_MAX_MESSAGES_PER_10S": str(RATE_LIMIT),
+        # Every test's browser comes from 127.0.0.1: the per-IP limits are tested elsewhere.
+        "WEB_CHAT_SESSION_LIMIT": "1000 per minute",
+        "WEB_CHAT_MESSAGE_LIMIT": "1000 per minute",
     }
     with running_gateway(workdir, widget_rasa, **settings) as gateway:
         widget_sites.ngo_pages["/ngo"] = (

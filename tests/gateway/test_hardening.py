@@ -203,3 +203,13 @@ def test_env_file_is_private_from_its_creation(tmp_path, monkeypatch):
     module.ensure_env(tmp_path / ".env", example)
     assert checked and all(mode == 0 for mode in checked)
     assert (tmp_path / ".env").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [("Info", True), ("कुराकानी", True), ("Sahayog Kendra", True), ("Call 9800000000", False),
+     ("https://x.example", False), ("a" * 31, False), ("<b>x</b>", False), ("९८०", False)],
+)  # fmt: skip
+def test_the_widget_frame_shows_a_partners_title_but_never_a_number_or_link(client, title, shown):
+    page = client.get("/widget/frame", query_string={"title": title}).get_data(as_text=True)
+    assert (f'data-title="{title}"' in page) is shown
