@@ -206,7 +206,7 @@ def test_a_channel_that_cannot_send_fails_at_once_with_a_reason(tmp_path, settin
 
     from tests.gateway.support import FakeBot, TwilioSender, settings_for
     from webhooks import create_app
-    from webhooks.console.stats import channel_stats
+    from webhooks.console.statistics import channel_stats
     from webhooks.services import init_services
     from webhooks.worker import run_once
 

@@ -1,7 +1,7 @@
 """trust: sessions, throttle, blocks, erasures, archived stats, upkeep
 
 Revision ID: b74857e1d52d
-Revises: 09fa15a63333
+Revises: 01ea4412d960
 Create Date: 2026-11-28 04:01:58.500414
 
 """
@@ -13,7 +13,7 @@ import webhooks.extensions
 
 # revision identifiers, used by Alembic.
 revision = "b74857e1d52d"
-down_revision = "09fa15a63333"
+down_revision = "01ea4412d960"
 branch_labels = None
 depends_on = None
 
