@@ -20,6 +20,7 @@ def healthz() -> Response:
 
 WORKER_STALE_SECONDS = 60  # the worker passes every few seconds; a minute without: it is down
 ACTION_SERVER_TIMEOUT_SECONDS = 2
+NOT_REQUIRED = ("worker",)  # reported, but the gateway can answer people without it
 
 
 def action_server_up() -> bool:
@@ -33,10 +34,13 @@ def action_server_up() -> bool:
 
 @health_blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Every part a reply depends on, each reported, so a process being restarted shows:
-    the database, at least one Rasa instance with a model loaded (conversations of an
-    instance that is down go to their next one; each is listed by its position in RASA_URL),
-    the action server and the worker's heartbeat."""
+    """Every part a reply depends on, each reported, so a process being restarted shows.
+
+    Ready (200) needs the database, at least one Rasa instance with a model loaded
+    (conversations of an instance that is down go to their next one; each is listed by its
+    position in RASA_URL) and the action server. A worker without a heartbeat does not stop
+    the gateway answering: it is reported under ``degraded`` for monitoring, not as unready.
+    """
     checks = {
         "database": False,
         "rasa": False,
@@ -54,6 +58,7 @@ def readyz() -> tuple[Response, int]:
     checks["rasa"] = any(instance["reachable"] for instance in instances)
     checks["model_loaded"] = any(instance["model_loaded"] for instance in instances)
     checks["action_server"] = action_server_up()
-    ready = all(checks.values())
-    body = {"ready": ready, "checks": checks, "rasa_instances": instances}
+    ready = all(value for name, value in checks.items() if name not in NOT_REQUIRED)
+    degraded = [name for name in NOT_REQUIRED if not checks[name]]
+    body = {"ready": ready, "checks": checks, "degraded": degraded, "rasa_instances": instances}
     return jsonify(body), 200 if ready else 503

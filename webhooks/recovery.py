@@ -126,11 +126,8 @@ def recover_unanswered(now: datetime | None = None) -> RecoveryReport:
 
 
 def _bot_up() -> bool:
-    try:
-        services().bot.status()
-        return True
-    except BotUnavailable:
-        return False
+    """Some Rasa instance is reachable with its model loaded."""
+    return any(s.get("reachable") and s.get("model_loaded") for s in services().bot.status())
 
 
 def _repair_pending(message: Message) -> bool:
@@ -215,7 +212,7 @@ def _hand_off(message: Message, now: datetime, *, urgent: bool) -> str:
         availability = handoffs.availability(
             handoff, app_services.schedule, current_app.config["HANDOFF_AVERAGE_MINUTES"]
         )
-        if not availability.on_duty:
+        if not availability.on_duty and handoffs.claim_on_call_alert(handoff):
             app_services.notifier.notify_urgent(handoff)
     try:
         notice = gateway_text("unanswered_handed_off", conversation.language)

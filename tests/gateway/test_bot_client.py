@@ -201,8 +201,9 @@ def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances,
 
     urls, _stubs = two_instances
     app = create_app(
-        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{urls[0]}, {DOWN_URL}")
-    )
+        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{urls[0]}, {DOWN_URL}",
+                     ACTION_SERVER_URL=f"{urls[0]}/webhook")  # the stub answers /health too
+    )  # fmt: skip
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
     assert [i["reachable"] for i in response.get_json()["rasa_instances"]] == [True, False]

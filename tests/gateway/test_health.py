@@ -55,11 +55,12 @@ def test_readyz_is_503_when_the_action_server_is_down(app, client):
     assert response.get_json()["checks"]["action_server"] is False
 
 
-def test_readyz_is_503_when_the_worker_has_stopped(client, everything_up):
+def test_a_stopped_worker_shows_as_degraded_while_the_gateway_stays_ready(client, everything_up):
     upkeep_state.mark(HEARTBEAT, utcnow() - timedelta(minutes=2))
     response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.get_json()["checks"]["worker"] is False
+    assert response.status_code == 200  # people are still answered
+    body = response.get_json()
+    assert body["checks"]["worker"] is False and body["degraded"] == ["worker"]
 
 
 def test_unknown_routes_and_methods_are_json_4xx(client):

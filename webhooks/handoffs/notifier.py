@@ -33,10 +33,11 @@ class OnCallSmsNotifier:
         self._per_hour = per_hour
 
     def notify_urgent(self, handoff: Handoff) -> None:
-        if self._alerts_in_last_hour() >= self._per_hour:
+        if self._other_alerts_in_last_hour(handoff) >= self._per_hour:
             # The on-call counsellor already knows to open the console; a flood of urgent
             # hand-offs must not become a flood of SMS to one phone (or of cost).
             log.warning("on-call alert for handoff %s suppressed: hourly cap", handoff.id)
+            handoff.on_call_notified_at = None  # not sent: it does not count towards the cap
             audit("on_call_suppressed", conversation=handoff.conversation, handoff=handoff.id)
             db.session.commit()
             return
@@ -58,11 +59,14 @@ class OnCallSmsNotifier:
         db.session.commit()
 
     @staticmethod
-    def _alerts_in_last_hour() -> int:
+    def _other_alerts_in_last_hour(handoff: Handoff) -> int:
+        """Alerts for other hand-offs (this one's is already claimed: service.py)."""
         since = utcnow() - timedelta(hours=1)
         return (
             db.session.scalar(
-                select(func.count(Handoff.id)).where(Handoff.on_call_notified_at >= since)
+                select(func.count(Handoff.id)).where(
+                    Handoff.on_call_notified_at >= since, Handoff.id != handoff.id
+                )
             )
             or 0
         )

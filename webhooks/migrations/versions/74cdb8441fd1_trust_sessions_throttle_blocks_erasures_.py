@@ -1,8 +1,8 @@
 """trust: sessions, throttle, blocks, erasures, archived stats, upkeep
 
-Revision ID: b74857e1d52d
-Revises: 01ea4412d960
-Create Date: 2026-11-28 04:01:58.500414
+Revision ID: 74cdb8441fd1
+Revises: 5a2a1f1b2e65
+Create Date: 2026-11-28 06:25:57.212621
 
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import webhooks.extensions
 
 # revision identifiers, used by Alembic.
-revision = "b74857e1d52d"
-down_revision = "01ea4412d960"
+revision = "74cdb8441fd1"
+down_revision = "5a2a1f1b2e65"
 branch_labels = None
 depends_on = None
 
