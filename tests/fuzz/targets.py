@@ -179,7 +179,8 @@ def _chat_messages(ctx: Context) -> Any:
         if raw is not None:
             return Call("POST", "/api/chat/messages", {"data": raw, "headers": headers})
         if after:
-            return Call("GET", f"/api/chat/messages?after={after}", {"headers": headers})
+            query = {"after": _printable(after)}  # a URL carries no lone surrogates
+            return Call("GET", "/api/chat/messages", {"headers": headers, "query_string": query})
         return Call("POST", "/api/chat/messages", {"json": payload, "headers": headers})
 
     payloads = st.one_of(
