@@ -70,7 +70,7 @@ async def test_a_first_question_naming_a_country_gets_that_countrys_answer(
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["NE SMS मलेसिया"]
-    assert SlotSet("last_country", "malaysia") in events
+    assert SlotSet("last_country", "MY") in events
 
 
 @pytest.mark.asyncio
@@ -93,7 +93,7 @@ async def test_followup_country_from_entity(fixture_content, tracker_factory, di
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["EN SMS Malaysia"]
-    assert SlotSet("last_country", "malaysia") in events
+    assert SlotSet("last_country", "MY") in events
 
 
 @pytest.mark.asyncio
@@ -152,7 +152,7 @@ async def test_and_in_nepali_re_renders_the_last_answer(
         "switch_language",
         "and in Nepali?",
         language="ne",
-        slots={"last_topic": "free_visa_free_ticket", "last_country": "malaysia"},
+        slots={"last_topic": "free_visa_free_ticket", "last_country": "MY"},
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["NE SMS मलेसिया"]
