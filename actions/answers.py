@@ -93,10 +93,15 @@ class ActionAnswer(Action):
 
         last = content.by_id(tracker.get_slot("last_topic") or "")
         if intent == "followup_country":
+            country = requested_country(tracker)
+            if last is None and country is not None:
+                # "I want to work in Malaysia": a numbered choice of what to know about it
+                from actions.menu import offer_for_country
+
+                return offer_for_country(dispatcher, tracker, country)
             if last is None:
                 dispatcher.utter_message(text=message("followup_no_topic", form))
                 return []
-            country = requested_country(tracker)
             if country is None:
                 dispatcher.utter_message(text=message("followup_no_country", form))
                 return []

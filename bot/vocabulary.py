@@ -28,6 +28,7 @@ class Vocabulary:
     forms: tuple[str, ...]
     form_names: dict[str, dict[str, str]]  # form -> (form it is written in -> name)
     handoff_reasons: tuple[str, ...]
+    handoff_reason_names: dict[str, str]  # reason -> how the console names it
     handoff_priorities: tuple[str, ...]
     needs: dict[str, Need]
 
@@ -59,6 +60,7 @@ def parse_vocabulary(raw: dict) -> Vocabulary:
         forms=forms,
         form_names={str(k): {f: str(v[f]) for f in forms} for k, v in raw["forms"].items()},
         handoff_reasons=tuple(str(r) for r in raw["handoff"]["reasons"]),
+        handoff_reason_names={str(k): str(v) for k, v in raw["handoff"]["reasons"].items()},
         handoff_priorities=tuple(str(p) for p in raw["handoff"]["priorities"]),
         needs=needs,
     )

@@ -68,13 +68,20 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
             config["ANDROID_SMS_USERNAME"],
             config["ANDROID_SMS_PASSWORD"],
         )
+    schedule = Schedule.load(config["COUNSELLOR_SCHEDULE"])
+    notifier = OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"])
+    router = Router(
+        vault, bot, config["MAX_INBOUND_CHARS"],
+        schedule=schedule, notifier=notifier,
+        average_wait_minutes=config["HANDOFF_AVERAGE_MINUTES"],
+    )  # fmt: skip
     built = Services(
         vault=vault,
         bot=bot,
-        router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
+        router=router,
         outbox=Outbox(vault, senders),
-        schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
-        notifier=OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"]),
+        schedule=schedule,
+        notifier=notifier,
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -13,7 +13,7 @@ from bot.vocabulary import FORMS, HANDOFF_PRIORITIES, HANDOFF_REASONS, parse_voc
 
 def test_forms_reasons_and_priorities():
     assert FORMS == ("en", "ne", "ne-Latn")
-    assert HANDOFF_REASONS == ("asked", "danger", "bot_failed")
+    assert HANDOFF_REASONS == ("asked", "danger", "bot_failed", "returning")
     assert HANDOFF_PRIORITIES == ("urgent", "normal")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
@@ -37,10 +38,20 @@ class BotUnreachable(BotUnavailable):
     """No connection could be made: the request certainly did not reach Rasa."""
 
 
+@dataclass(frozen=True)
+class BotReply:
+    """One bot message: its text and, for the web widget, its buttons (title, payload)."""
+
+    text: str
+    buttons: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+
 class BotClient(Protocol):
     """What the router needs from a bot (Rasa in production, a fake in unit tests)."""
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]: ...
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]: ...
+
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]: ...
 
     def status(self) -> list[dict[str, Any]]:
         """One entry per instance: ``{"instance": n, "reachable": …, "model_loaded": …}``."""
@@ -70,8 +81,8 @@ class RasaClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
-        """Send one user message; return the bot's text replies in order."""
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
+        """Send one user message; return the bot's replies (text and buttons) in order."""
         try:
             response = self._session.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -89,7 +100,31 @@ class RasaClient:
             raise BotUnavailable from error
         if not isinstance(payload, list):
             raise BotUnavailable("unexpected reply shape")
-        return [item["text"] for item in payload if isinstance(item, dict) and item.get("text")]
+        return [
+            BotReply(item["text"], _buttons(item.get("buttons")))
+            for item in payload
+            if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"]
+        ]
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU parse of ``text`` (``POST /model/parse``): no bot turn, nothing stored
+        in the tracker. Used to check messages for danger during a hand-off."""
+        try:
+            response = self._session.post(
+                f"{self.base_url}/model/parse",
+                params={"token": self._api_token} if self._api_token else None,
+                json={"text": text},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            payload = response.json()
+        except (requests.RequestException, ValueError) as error:
+            if isinstance(error, requests.RequestException) and _never_reached(error):
+                raise BotUnreachable from error
+            raise BotUnavailable from error
+        if not isinstance(payload, dict):
+            raise BotUnavailable("unexpected parse shape")
+        return payload
 
     def status(self) -> dict[str, Any]:
         """Rasa's /status (which model is loaded); raises BotUnavailable."""
@@ -173,9 +208,13 @@ class RasaCluster:
             return result
         raise last_error or BotUnavailable("no Rasa instance reachable")
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         return self._on_instance(conversation_id, lambda rasa: rasa.send(conversation_id, text,
                                                                           metadata))  # fmt: skip
+
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]:
+        """The NLU parse on the conversation's own instance (any instance could: no state)."""
+        return self._on_instance(conversation_id, lambda rasa: rasa.parse(text))
 
     def erase(self, conversation_id: str) -> None:
         self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
@@ -195,3 +234,16 @@ class RasaCluster:
             loaded = bool(status.get("model_file") or status.get("model_id"))
             statuses.append({"instance": number, "reachable": True, "model_loaded": loaded})
         return statuses
+
+
+def _buttons(raw: Any) -> tuple[dict[str, str], ...]:
+    """Well-formed buttons only: a title and a payload, both text."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        {"title": b["title"], "payload": b["payload"]}
+        for b in raw
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    )
