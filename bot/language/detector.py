@@ -142,6 +142,7 @@ _URL_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[a-z]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
+_LAUGHTER_RE = re.compile(r"([hj][aeiou])\1+h?")
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,8 @@ def _script_counts(text: str) -> tuple[int, int, int]:
 
 def _word_score(model: _Model, word: str) -> tuple[float, str]:
     """Log-odds (positive = romanized Nepali) and the kind of evidence."""
+    if _LAUGHTER_RE.fullmatch(word):  # "hahahaha", "hehehe": no language at all
+        return 0.0, "shared"
     candidates = (word, _REPEAT_RE.sub(r"\1\1", word), _REPEAT_RE.sub(r"\1", word))
     for w in candidates:
         if w in model.shared:

@@ -54,9 +54,10 @@ _FILLERS = """
     chahincha bhannus bhanus bhandinus dinus sodhnu sodhna k ke ho hunchha huncha cha chha
     xa hola ni ta pani ra hajur dai didi kasari kina kaha kun line lina paune garne garnu
     parcha parchha parxa bisaya bishaya barama kati help show see list dekhau dekhaunus
+    job jobs work kaam kam jagir naukari
     dekhaunu dekhaidinus
     को का की मा ले लाई बारे बारेमा कुरा जानकारी चाहियो भन्नुहोस् भन्नुस के हो छ हुन्छ नि त
-    पनि र हजुर कसरी किन कहाँ कुन लिने पाउने गर्ने विषय कति देखाउनुस देखाउनुहोस्
+    पनि र हजुर कसरी किन कहाँ कुन लिने पाउने गर्ने विषय कति देखाउनुस देखाउनुहोस् काम जागिर
 """
 _DEVANAGARI_POSTPOSITIONS = ("हरूलाई", "हरूको", "लाई", "बाट", "सँग", "मा", "को", "का", "की", "ले")
 _PUNCTUATION = re.compile(r"[?!.,;:।॥'\"()\[\]{}<>/\\|*#+=_~`^-]+")
