@@ -20,6 +20,7 @@ SMS budget (tests/bot/test_topics.py).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -33,6 +34,8 @@ from bot.understanding.topics import HUMAN, MENU, ROOT, Screen, Topics, load_top
 from bot.understanding.topics import render as render_screen
 
 STATE_SLOT = "choice_state"
+# A number means "the n-th choice just shown"; after this long it means nothing any more.
+STATE_MAX_AGE_SECONDS = 3600
 
 
 def available_topics() -> frozenset[str]:
@@ -56,8 +59,19 @@ def show(
         "choices": [choice.target for choice in screen.choices],
         "country": country,
         "answered": False,
+        "at": int(time.time()),
     }
     return [SlotSet(STATE_SLOT, state)]
+
+
+def current_state(tracker: Tracker) -> dict[str, Any]:
+    """What the last screen or question offered, unless it is too old to mean anything."""
+    state = tracker.get_slot(STATE_SLOT)
+    if not isinstance(state, dict):
+        return {}
+    if time.time() - float(state.get("at") or 0) > STATE_MAX_AGE_SECONDS:
+        return {}
+    return state
 
 
 def answer_topic(
@@ -106,7 +120,7 @@ class ActionMenu(Action):
         topics = load_topics()
         available = available_topics()
         form, channel = language_of(tracker), channel_of(tracker)
-        state: dict[str, Any] = tracker.get_slot(STATE_SLOT) or {}
+        state = current_state(tracker)
         found: dict[str, Any] = tracker.latest_message.get("understanding") or {}
         kind = found.get("kind") if latest_intent(tracker) == "choose" else None
 

@@ -11,7 +11,8 @@ classifier cannot be trusted with (bot.understanding.choices):
   what was recognised in the parse's ``understanding`` field; action_menu resolves a number
   against the choices the conversation was last shown;
 - a few topic words -> ``choose`` with the topic ids or the menu screen; asking for a
-  counsellor ("counsellor", "मान्छे") -> ``ask_human``.
+  counsellor ("counsellor", "मान्छे") -> ``ask_human``. When the classifier is already sure
+  of a topic the words name ("what is human trafficking"), its answer stands.
 Danger comes first: a danger intent is never replaced, and a longer message (more than two
 content words) whose ranking the safety net reads as danger is left to the net. For intents
 answered by a plain response (greetings, help, language switches, asking for a person) a
@@ -38,6 +39,7 @@ from bot.knowledge.project import is_knowledge_intent
 from bot.safety import FALLBACK_INTENTS, danger_runner_up, is_danger, suspected_danger
 from bot.understanding.choices import Recognition, recognise
 from bot.understanding.normalise import fold_token, rules_fingerprint
+from bot.understanding.topics import load_topics
 
 CHOOSE = "choose"
 UNDERSTANDING = "understanding"  # the parse field with what the recogniser found
@@ -102,7 +104,8 @@ class ShortMessageRecognizer(GraphComponent, IntentClassifier):
             and suspected_danger(parse)
             and content_words(text) > MAX_CONTENT_WORDS_OVER_NET
         ):
-            self._set(message, found)
+            if not _agrees(intent, found):
+                self._set(message, found)
             return
         if intent == CHOOSE:  # the classifier's guess, but not a choice we recognise
             _set_intent(message, "nlu_fallback", 1.0)
@@ -125,6 +128,17 @@ class ShortMessageRecognizer(GraphComponent, IntentClassifier):
         intent = {"menu": "help", "human": "ask_human"}.get(found.kind, CHOOSE)
         _set_intent(message, intent, 1.0)
         message.set(UNDERSTANDING, found.as_dict(), add_to_output=True)
+
+
+def _agrees(intent: str, found: Recognition) -> bool:
+    """The classifier is sure of a topic the words also name ("what is human trafficking":
+    ask_trafficking_definition, within the trafficking family): keep its answer."""
+    if not is_knowledge_intent(intent) or found.kind not in ("topics", "node"):
+        return False
+    topic = intent.removeprefix("ask_")  # data/content: a topic's intent is ask_<topic id>
+    topics = load_topics()
+    named = set(found.topics) | set(topics.topics_under(found.node) if found.node else ())
+    return topic in named
 
 
 def _set_intent(message: Message, name: str, confidence: float) -> None:

@@ -34,7 +34,8 @@ SHORTENINGS: dict[str, str] = {
     # English SMS spellings
     "pls": "please", "plz": "please", "plzz": "please", "u": "you", "ur": "your", "r": "are",
     "n": "and", "nd": "and", "msg": "message", "thx": "thanks", "thnx": "thanks",
-    "tnx": "thanks", "thanx": "thanks", "thnks": "thanks", "tq": "thanks", "wat": "what", "wht": "what", "hw": "how", "abt": "about",
+    "tnx": "thanks", "thanx": "thanks", "thnks": "thanks", "tq": "thanks", "wat": "what",
+    "wht": "what", "hw": "how", "abt": "about",
     "b4": "before", "bcoz": "because", "coz": "because", "cuz": "because", "ppl": "people",
     "govt": "government", "info": "information",
 }  # fmt: skip

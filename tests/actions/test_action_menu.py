@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -27,6 +28,8 @@ def state_of(events: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 async def run(tracker_factory, dispatcher, domain, intent="choose", text="", state=None,
               understanding=None, **kwargs):  # fmt: skip
+    if state is not None and "at" not in state:
+        state = {**state, "at": int(time.time())}  # just shown
     slots = {"choice_state": state} if state is not None else {}
     tracker = tracker_factory(intent, text, slots=slots, understanding=understanding, **kwargs)
     return await ActionMenu().run(dispatcher, tracker, domain)
@@ -164,3 +167,14 @@ async def test_choosing_a_counsellor_from_a_clarification_opens_a_handoff(
     await run(tracker_factory, dispatcher, domain, text="2", state=state,
               understanding={"kind": "choice", "choice": 2})  # fmt: skip
     assert gateway.requests[0]["json"]["reason"] == "asked"
+
+
+@pytest.mark.asyncio
+async def test_a_number_long_after_a_screen_picks_from_the_first_screen(
+    tracker_factory, dispatcher, domain
+):
+    old = {"kind": "menu", "node": "fees", "choices": TOPICS.children("fees"), "answered": True,
+           "at": int(time.time()) - 2 * 3600}  # fmt: skip
+    events = await run(tracker_factory, dispatcher, domain, text="2", state=old,
+                       understanding={"kind": "choice", "choice": 2})  # fmt: skip
+    assert state_of(events)["node"] == TOPICS.children("root")[1]

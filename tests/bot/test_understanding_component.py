@@ -50,6 +50,17 @@ def test_topic_words_are_placed_even_when_the_classifier_fell_back(recognizer):
     assert message.get(UNDERSTANDING)["kind"] == "topics"
 
 
+def test_a_sure_classifier_keeps_a_topic_the_words_also_name(recognizer):
+    message = process(recognizer, "what is human trafficking", "ask_trafficking_definition",
+                      ("ask_trafficking_definition", 0.9))  # fmt: skip
+    assert message.get(INTENT)["name"] == "ask_trafficking_definition"
+    message = process(recognizer, "passport", "ask_passport_kept", ("ask_passport_kept", 0.7))
+    assert message.get(INTENT)["name"] == "ask_passport_kept"
+    # sure of something the words do not name: the words decide
+    message = process(recognizer, "qatar visa", "followup_country", ("followup_country", 0.8))
+    assert message.get(INTENT)["name"] == "choose"
+
+
 def test_menu_and_counsellor_words(recognizer):
     assert process(recognizer, "मेनु", "nlu_fallback").get(INTENT)["name"] == "help"
     assert process(recognizer, "counsellor", "greet").get(INTENT)["name"] == "ask_human"
