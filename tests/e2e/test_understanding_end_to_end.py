@@ -86,7 +86,7 @@ def test_one_word_questions_never_fall_back_plainly_nor_open_a_handoff(
                           "switch_language", "emergency"}  # fmt: skip
         if "handoff" in kinds or not placed:
             bad.append((item["text"], sorted(kinds)))
-    assert bad == []
+    assert bad == [], f"{len(bad)} of {len(messages)}"
 
 
 def test_widget_chips_and_readme_examples_are_answered_not_fallen_back(
@@ -194,7 +194,8 @@ def test_the_widgets_language_button_and_menu_buttons_with_the_real_bot(service:
             before = page.locator("[data-kind=bot]").count()
             page.locator("[data-sy=choice]", has_text="Charged too much").click()
             page.locator("[data-kind=bot]").nth(before).wait_for()
-            seen["answer"] = last()
+            # Rasa's REST channel sends the answer and its source line as two messages
+            seen["answer"] = page.locator("[data-kind=bot] .sy-text").all_text_contents()[before:]
             browser.close()
         return seen
 
@@ -207,4 +208,4 @@ def test_the_widgets_language_button_and_menu_buttons_with_the_real_bot(service:
     assert seen["you_said"] == TOPICS.label("fees", "en")
     assert seen["fees"] == TOPICS.label("fees", "en")
     assert seen["fees_buttons"][-1] == "Back"
-    assert seen["answer"].startswith(CONTENT.by_id("overcharged").text("en").for_channel("web"))
+    assert CONTENT.by_id("overcharged").text("en").for_channel("web") in seen["answer"]
