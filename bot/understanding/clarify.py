@@ -15,8 +15,9 @@ Which topics to offer, from the classifier's ranking of knowledge intents:
   one family"), at most ``MAX_OPTIONS``;
 - if that leaves the best one alone, its family's next-ranked members, so the question is
   always a choice;
-- no topic, but the classifier's best guess is "help me" (``help``, ``ask_human``,
-  ``find_service``: "malai help chahiyo"): "1 Talk to a counsellor 2 See all topics".
+- the classifier's best guess is "help me" (``help``, ``ask_human``, ``find_service``:
+  "malai help chahiyo"): "1 Talk to a counsellor 2 See all topics", after the best topic
+  if that is close behind.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def clarification_topics(
             scored.append((topic, confidence))
     best_confidence = scored[0][1] if scored else 0.0
     if help_wanted >= MIN_TOP and help_wanted > max(best_confidence, out_of_scope):
-        return [HUMAN, MENU]
+        close = [t for t, c in scored[:1] if c >= CLOSE_RATIO * help_wanted and c >= MIN_TOP]
+        return [*close, HUMAN, MENU]
     if not scored:
         return []
     best = scored[0][0]

@@ -57,3 +57,8 @@ def test_asking_for_help_in_general_offers_a_counsellor_and_the_menu():
     got = offer(("find_service", 0.27), ("help", 0.17), ("danger_violence", 0.04))
     assert got == ["human", "menu"]
     assert offer(("ask_insurance", 0.3), ("help", 0.2)) == ["insurance"]
+
+
+def test_a_topic_close_behind_help_comes_first():
+    got = offer(("help", 0.47), ("ask_about_service", 0.44), ("ask_worker_costs", 0.02))
+    assert got == ["about_service", "human", "menu"]
