@@ -12,7 +12,7 @@ LINT_PATHS := bot actions webhooks scripts tests bench
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
-.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue lock clean
+.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu eval-dialogue content-check catalogue lock clean
 .PHONY: status restart logs
 
 help: ## list the targets
@@ -89,6 +89,10 @@ eval-lang: setup ## language-form detection accuracy vs raw langdetect, and timi
 
 eval-nlu: setup ## train NLU on the training split, report per-form F1 on the held-out set
 	@$(RASA_PY) -m scripts.eval_nlu
+
+SPLIT ?= dev
+eval-dialogue: train ## the real service on independent first messages: make eval-dialogue [SPLIT=test] [REUSE=url]
+	@$(GATEWAY_PY) -m scripts.eval_dialogue --split $(SPLIT) $(if $(REUSE),--reuse $(REUSE))
 
 content-check: setup ## validate answer content, SMS budgets and training data
 	@$(RASA_PY) -m scripts.content_check

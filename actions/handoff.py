@@ -13,7 +13,7 @@ from actions import gateway_client
 from actions.context import channel_of, language_of, latest_intent, turn_of
 from actions.gateway_client import HandoffResult
 from actions.messages import message
-from actions.safety import is_danger
+from bot.safety import is_danger
 
 
 def reason_and_priority(intent: str | None) -> tuple[str, str]:

@@ -6,7 +6,7 @@ and due for another try. Each worker pass takes the due messages, oldest first:
 
 - the conversation is now with counsellors: they read it there;
 - the person has waited UNANSWERED_HANDOFF_AFTER_MINUTES, or the message looks urgent (the
-  bot's own NLU and danger rule, ``actions.safety.danger_signal``): a hand-off to the
+  bot's own NLU and danger rule, ``bot.safety.danger_signal``): a hand-off to the
   counsellor queue (urgent if it looks urgent) and a message telling the person so;
 - otherwise the bot answers now and the answer goes out through the outbox, in the person's
   channel (Twilio or the Android phone for SMS/WhatsApp; the widget fetches web replies);
@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from actions.safety import danger_signal
+from bot.safety import danger_signal
 from webhooks.audit import audit
 from webhooks.conversations.bot_client import BotUnavailable
 from webhooks.conversations.texts import text as gateway_text
@@ -170,20 +170,21 @@ def _recover(message: Message, now: datetime, bot_up: bool) -> str:
     if not bot_up:
         return _hand_off(message, now, urgent=False) if too_long else _later(message, now)
     bot = services().bot
-    urgent = danger_signal(bot.parse(message.body)) is not None
+    urgent = danger_signal(bot.parse(conversation.public_id, message.body)) is not None
     if urgent or too_long:
         return _hand_off(message, now, urgent=urgent)
     replies = bot.send(
         conversation.public_id,
         message.body,
-        {"channel": conversation.channel, "language_hint": conversation.language,
-         "language_override": None},
+        # the form was decided when the message arrived (the router stored it)
+        {"channel": conversation.channel, "language": conversation.language,
+         "language_source": "conversation", "turn": message.id},
     )  # fmt: skip
     if not replies:
         return _later(message, now)
     try:
         for reply in replies:
-            for sent in services().outbox.queue(conversation, reply):
+            for sent in services().outbox.queue(conversation, reply.text):
                 sent.reply_to_id = message.id
         db.session.commit()
     except OutsideWindowError:  # WhatsApp's 24 hours have passed: only a counsellor can help

@@ -73,16 +73,23 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
             config["ANDROID_SMS_USERNAME"],
             config["ANDROID_SMS_PASSWORD"],
         )
+    schedule = Schedule.load(config["COUNSELLOR_SCHEDULE"])
+    notifier = OnCallSmsNotifier(
+        twilio, config["ON_CALL_NUMBER"], config["ON_CALL_ALERTS_PER_HOUR"]
+    )
+    router = Router(
+        vault, bot, config["MAX_INBOUND_CHARS"],
+        schedule=schedule, notifier=notifier,
+        average_wait_minutes=config["HANDOFF_AVERAGE_MINUTES"],
+    )  # fmt: skip
     outbox = Outbox(vault, senders)
     built = Services(
         vault=vault,
         bot=bot,
-        router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
+        router=router,
         outbox=outbox,
-        schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
-        notifier=OnCallSmsNotifier(
-            twilio, config["ON_CALL_NUMBER"], config["ON_CALL_ALERTS_PER_HOUR"]
-        ),
+        schedule=schedule,
+        notifier=notifier,
         eraser=CopiesEraser(bot, vault, outbox.senders),
     )
     app.extensions[EXTENSION_KEY] = built

@@ -211,7 +211,8 @@ def test_widget_greets_in_each_language_form(
         assert panel(page).locator(f"[data-lang='{form}']").get_attribute("aria-pressed") == "true"
         send(page, greeting)
         assert last_reply(page).startswith(reply_start)
-        assert widget_rasa.received[-1]["metadata"]["language_override"] == form
+        metadata = widget_rasa.received[-1]["metadata"]
+        assert (metadata["language"], metadata["language_source"]) == (form, "explicit")
     assert panel(page).locator("[data-kind=user]").count() == 3
 
 
@@ -224,7 +225,7 @@ def test_widget_answers_questions_typed_and_from_quick_replies(
     send(page, "Can my agency keep my passport?")
     assert last_reply(page) == "You asked: Can my agency keep my passport?"
     # No toggle used: the gateway decides the form itself.
-    assert widget_rasa.received[-1]["metadata"]["language_override"] is None
+    assert widget_rasa.received[-1]["metadata"]["language_source"] != "explicit"
 
     panel(page).locator("[data-sy=quick]", has_text="Labour permit").click()
     panel(page).locator("[data-kind=bot]").nth(1).wait_for()

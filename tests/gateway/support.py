@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
 from webhooks.cli import signed_twilio_request
-from webhooks.conversations.bot_client import BotUnavailable
+from webhooks.conversations.bot_client import BotReply, BotUnavailable
 
 AUTH_TOKEN = "test-twilio-auth-token"
 PUBLIC_BASE_URL = "https://sahayatri.example.org"
@@ -23,23 +23,33 @@ class FakeBot:
     """Stands in for Rasa in unit tests: records what it was sent, answers from a script."""
 
     replies: list[str] = field(default_factory=lambda: ["bot reply"])
+    buttons: list[dict[str, str]] = field(default_factory=list)  # on the last reply
     down: bool = False
     delay_s: float = 0.0  # a slow turn
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
-    parse_result: dict[str, Any] = field(
-        default_factory=lambda: {"intent": {"name": "greet", "confidence": 0.9},
-                                 "intent_ranking": [{"name": "greet", "confidence": 0.9}]}
-    )  # fmt: skip
+    # NLU parse results by text (POST /model/parse); anything else parses as "greet"
+    parses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parsed: list[str] = field(default_factory=list)
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         if self.delay_s:
             time.sleep(self.delay_s)
         if self.down:
             raise BotUnavailable
         self.received.append((conversation_id, text, metadata))
-        return list(self.replies)
+        out = [BotReply(reply) for reply in self.replies]
+        if out and self.buttons:
+            out[-1] = BotReply(out[-1].text, tuple(self.buttons))
+        return out
+
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]:
+        if self.down:
+            raise BotUnavailable
+        self.parsed.append(text)
+        default = {"intent": {"name": "greet", "confidence": 0.9}, "intent_ranking": []}
+        return {"text": text, **self.parses.get(text, default)}
 
     def status(self) -> list[dict[str, Any]]:
         return [{"instance": 1, "reachable": not self.down, "model_loaded": not self.down}]
@@ -49,11 +59,6 @@ class FakeBot:
             raise BotUnavailable
         self.erased.append(conversation_id)
         return 1
-
-    def parse(self, text: str) -> dict[str, Any]:
-        if self.down:
-            raise BotUnavailable
-        return self.parse_result
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         if self.down:

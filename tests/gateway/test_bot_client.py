@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.support.http_stub import running_server
-from webhooks.conversations.bot_client import BotUnavailable, RasaClient, RasaCluster
+from webhooks.conversations.bot_client import BotReply, BotUnavailable, RasaClient, RasaCluster
 
 
 class StubRasa(BaseHTTPRequestHandler):
@@ -19,6 +19,10 @@ class StubRasa(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path.startswith("/model/parse"):
+            type(self).received.append({"parse": self.path, "body": body})
+            self._json({"text": body["text"], "intent": {"name": "danger_violence"}})
+            return
         type(self).received.append(body)
         if StubRasa.behaviour == "slow":
             time.sleep(2)
@@ -33,7 +37,11 @@ class StubRasa(BaseHTTPRequestHandler):
                 [
                     {"recipient_id": body["sender"], "text": "one"},
                     {"recipient_id": "x", "image": "i"},
-                    {"recipient_id": body["sender"], "text": "two"},
+                    {
+                        "recipient_id": body["sender"],
+                        "text": "two",
+                        "buttons": [{"title": "Fees", "payload": "1"}, {"title": 3}, "junk"],
+                    },
                 ]
             ).encode()
         )
@@ -41,6 +49,19 @@ class StubRasa(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(payload)
+
+    def _json(self, payload: dict) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(payload).encode())
+
+    def do_PUT(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append({"put": self.path, "body": body})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
 
     def do_DELETE(self) -> None:
         type(self).received.append({"delete": self.path, "auth": self.headers["Authorization"]})
@@ -64,9 +85,12 @@ def rasa_url() -> Iterator[str]:
         yield url
 
 
-def test_sends_sender_text_and_metadata_and_returns_text_replies(rasa_url):
+def test_sends_sender_text_and_metadata_and_returns_text_replies_with_buttons(rasa_url):
     client = RasaClient(rasa_url, timeout_seconds=2)
-    assert client.send("abc123", "hello", {"channel": "sms"}) == ["one", "two"]
+    assert client.send("abc123", "hello", {"channel": "sms"}) == [
+        BotReply("one"),
+        BotReply("two", ({"title": "Fees", "payload": "1"},)),  # malformed buttons dropped
+    ]
     assert StubRasa.received == [
         {"sender": "abc123", "message": "hello", "metadata": {"channel": "sms"}}
     ]
@@ -102,6 +126,19 @@ def test_erase_deletes_through_the_erasure_channel(rasa_url):
 def test_erase_with_rasa_down_is_unavailable():
     with pytest.raises(BotUnavailable):
         RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).erase("abc123")
+
+
+def test_parse_asks_rasa_nlu_with_the_api_token(rasa_url):
+    parse = RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").parse("he beats me")
+    assert parse["intent"]["name"] == "danger_violence"
+    [call] = StubRasa.received
+    assert call["parse"].startswith("/model/parse?token=t0k")
+    assert call["body"] == {"text": "he beats me"}
+
+
+def test_parse_with_rasa_down_is_unavailable():
+    with pytest.raises(BotUnavailable):
+        RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).parse("hello")
 
 
 # --- several instances: affinity and failover -------------------------------------------------
@@ -146,7 +183,7 @@ def test_an_unreachable_instance_fails_over_and_only_its_conversations_move(two_
     cluster = RasaCluster([urls[0], urls[1], DOWN_URL], timeout_seconds=2)
     order = {c: cluster.order_for(c) for c in (f"c{n}" for n in range(60))}
     for conversation in order:
-        assert cluster.send(conversation, "hi", {}) == ["one", "two"]
+        assert [reply.text for reply in cluster.send(conversation, "hi", {})] == ["one", "two"]
     for conversation, preference in order.items():
         served_by = preference[0] if preference[0] != 2 else preference[1]
         assert conversation in senders(stubs[served_by])  # home, or next after the down one
@@ -215,3 +252,11 @@ def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances,
     assert response.get_json()["rasa_instances"][1] == {
         "instance": 2, "reachable": False, "model_loaded": False,
     }  # fmt: skip
+
+
+def test_the_cluster_parses_on_the_conversations_instance(two_instances):
+    urls, stubs = two_instances
+    cluster = RasaCluster(urls, timeout_seconds=2)
+    home = cluster.order_for("c1")[0]
+    assert cluster.parse("c1", "he beats me")["intent"]["name"] == "danger_violence"
+    assert [c["body"] for c in stubs[home].received] == [{"text": "he beats me"}]

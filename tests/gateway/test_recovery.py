@@ -61,7 +61,7 @@ def test_an_urgent_looking_message_goes_to_the_counsellors_at_once(twilio, fake_
     fake_bot.down = True
     twilio.post("they took my passport and lock me in", sender=NUMBER)
     fake_bot.down = False
-    fake_bot.parse_result = {
+    fake_bot.parses["they took my passport and lock me in"] = {
         "intent": {"name": "danger_confinement", "confidence": 0.8},
         "intent_ranking": [{"name": "danger_confinement", "confidence": 0.8}],
     }

@@ -31,6 +31,17 @@ def test_a_session_chats_with_the_bot(client, fake_bot):
     assert fake_bot.received[0][2]["channel"] == "web"
 
 
+def test_the_bots_buttons_reach_the_widget_with_their_message(client, fake_bot, twilio):
+    headers = start(client)
+    fake_bot.replies = ["Choose a topic:"]
+    fake_bot.buttons = [{"title": "Fees", "payload": "1"}, {"title": "Back", "payload": "0"}]
+    [message] = say(client, headers, "menu").get_json()["messages"]
+    assert message["text"] == "Choose a topic:"
+    assert message["buttons"] == fake_bot.buttons
+    # Only the widget gets buttons; SMS gets the text (the bot numbers the choices there).
+    assert "Fees" not in twilio.post("menu").get_data(as_text=True)
+
+
 def test_the_token_is_stored_only_hashed_and_encrypted(client):
     headers = start(client)
     token = headers["Authorization"].split()[1]
@@ -58,8 +69,9 @@ def test_bad_messages_are_a_clear_400(client, payload):
 
 def test_the_language_toggle_wins_and_reaches_the_bot(client, fake_bot):
     headers = start(client)
-    say(client, headers, "hello", language="ne-Latn")
-    assert fake_bot.received[0][2]["language_override"] == "ne-Latn"
+    say(client, headers, "how much can an agency charge me", language="ne-Latn")
+    metadata = fake_bot.received[0][2]
+    assert (metadata["language"], metadata["language_source"]) == ("ne-Latn", "explicit")
     assert db.session.scalar(select(Conversation.language)) == "ne-Latn"
 
 

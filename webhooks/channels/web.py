@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from sqlalchemy import func, select
 
+from bot.vocabulary import FORMS
 from webhooks.audit import audit
 from webhooks.conversations import store
 from webhooks.conversations.inbound import InboundMessage
@@ -31,7 +32,6 @@ from webhooks.services import services
 web_blueprint = Blueprint("web_chat", __name__, url_prefix="/api/chat")
 
 CHANNEL = "web"
-FORMS = ("en", "ne", "ne-Latn")
 POLL_INTERVAL_MS = 1500
 RATE_WINDOW = timedelta(seconds=10)
 
@@ -64,9 +64,12 @@ def session_conversation(view: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
-def as_json(message: Message) -> dict[str, Any]:
+def as_json(message: Message, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
     sender = "counsellor" if message.author_id else "bot"
-    return {"id": message.id, "from": sender, "text": message.body}
+    out: dict[str, Any] = {"id": message.id, "from": sender, "text": message.body}
+    if buttons:
+        out["buttons"] = buttons  # the bot's choices: title shown, payload sent back
+    return out
 
 
 @web_blueprint.post("/session")
@@ -118,8 +121,10 @@ def send_message() -> Response | tuple[Response, int]:
                        language_override=language)
     )  # fmt: skip
     replies = [db.session.get(Message, reply_id) for reply_id in result.reply_ids]
+    buttons = result.buttons if len(result.buttons) == len(replies) else [[]] * len(replies)
     db.session.refresh(conversation)
-    return jsonify({"messages": [as_json(m) for m in replies], "state": conversation.state})
+    messages = [as_json(m, b) for m, b in zip(replies, buttons, strict=True)]
+    return jsonify({"messages": messages, "state": conversation.state})
 
 
 @web_blueprint.get("/messages")

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
@@ -39,10 +40,20 @@ class BotUnreachable(BotUnavailable):
     """No connection could be made: the request certainly did not reach Rasa."""
 
 
+@dataclass(frozen=True)
+class BotReply:
+    """One bot message: its text and, for the web widget, its buttons (title, payload)."""
+
+    text: str
+    buttons: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+
 class BotClient(Protocol):
     """What the router needs from a bot (Rasa in production, a fake in unit tests)."""
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]: ...
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]: ...
+
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]: ...
 
     def status(self) -> list[dict[str, Any]]:
         """One entry per instance: ``{"instance": n, "reachable": …, "model_loaded": …}``."""
@@ -51,8 +62,6 @@ class BotClient(Protocol):
     def erase(self, conversation_id: str) -> int: ...
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None: ...
-
-    def parse(self, text: str) -> dict[str, Any]: ...
 
 
 def _never_reached(error: requests.RequestException) -> bool:
@@ -74,8 +83,8 @@ class RasaClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
-        """Send one user message; return the bot's text replies in order."""
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
+        """Send one user message; return the bot's replies (text and buttons) in order."""
         try:
             response = self._session.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -93,23 +102,15 @@ class RasaClient:
             raise BotUnavailable from error
         if not isinstance(payload, list):
             raise BotUnavailable("unexpected reply shape")
-        return [item["text"] for item in payload if isinstance(item, dict) and item.get("text")]
-
-    def status(self) -> dict[str, Any]:
-        """Rasa's /status (which model is loaded); raises BotUnavailable."""
-        try:
-            response = self._session.get(
-                f"{self.base_url}/status",
-                params={"token": self._api_token} if self._api_token else None,
-                timeout=min(self._timeout, STATUS_TIMEOUT_SECONDS),
-            )
-            response.raise_for_status()
-            return response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise BotUnavailable from error
+        return [
+            BotReply(item["text"], _buttons(item.get("buttons")))
+            for item in payload
+            if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"]
+        ]
 
     def parse(self, text: str) -> dict[str, Any]:
-        """Rasa's NLU parse of ``text`` (intent ranking), without a dialogue turn."""
+        """Rasa's NLU parse of ``text`` (``POST /model/parse``): no bot turn, nothing stored
+        in the tracker. Used to check messages for danger during a hand-off."""
         try:
             response = self._session.post(
                 f"{self.base_url}/model/parse",
@@ -126,6 +127,19 @@ class RasaClient:
         if not isinstance(payload, dict):
             raise BotUnavailable("unexpected parse shape")
         return payload
+
+    def status(self) -> dict[str, Any]:
+        """Rasa's /status (which model is loaded); raises BotUnavailable."""
+        try:
+            response = self._session.get(
+                f"{self.base_url}/status",
+                params={"token": self._api_token} if self._api_token else None,
+                timeout=min(self._timeout, STATUS_TIMEOUT_SECONDS),
+            )
+            response.raise_for_status()
+            return response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise BotUnavailable from error
 
     def erase(self, conversation_id: str) -> int:
         """Delete the conversation from Rasa's tracker store; return the events deleted.
@@ -220,7 +234,7 @@ class RasaCluster:
             return result
         raise last_error or BotUnavailable("no Rasa instance reachable")
 
-    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[str]:
+    def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         if not self._turns.acquire(timeout=BULKHEAD_WAIT_SECONDS):
             log.warning("bot busy for conversation %s: too many turns waiting", conversation_id)
             raise BotUnavailable("too many turns in progress")
@@ -230,12 +244,12 @@ class RasaCluster:
         finally:
             self._turns.release()
 
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]:
+        """The NLU parse on the conversation's own instance (any instance could: no state)."""
+        return self._on_instance(conversation_id, lambda rasa: rasa.parse(text))
+
     def erase(self, conversation_id: str) -> int:
         return self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
-
-    def parse(self, text: str) -> dict[str, Any]:
-        """Any instance will do (no conversation): the first reachable one."""
-        return self._on_instance(text, lambda rasa: rasa.parse(text))
 
     def available(self) -> bool:
         """Can some instance answer a turn now (reachable, model loaded)?"""
@@ -256,3 +270,16 @@ class RasaCluster:
             loaded = bool(status.get("model_file") or status.get("model_id"))
             statuses.append({"instance": number, "reachable": True, "model_loaded": loaded})
         return statuses
+
+
+def _buttons(raw: Any) -> tuple[dict[str, str], ...]:
+    """Well-formed buttons only: a title and a payload, both text."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        {"title": b["title"], "payload": b["payload"]}
+        for b in raw
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    )

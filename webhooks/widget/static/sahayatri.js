@@ -663,7 +663,7 @@
     window.parent.postMessage(message, "*");
   }
 
-  function messageNode(kind, text) {
+  function messageNode(kind, text, buttons) {
     var node = el("div", { class: "sy-msg sy-msg--" + kind, "data-sy": "message" });
     node.setAttribute("data-kind", kind);
     var labels = { user: "you", bot: "bot", counsellor: "counsellor", system: "system" };
@@ -671,20 +671,48 @@
     node.appendChild(el("span", { class: kind === "counsellor" ? "sy-who" : "sy-sr" }, label));
     if (kind !== "counsellor") node.firstChild.textContent = label + ": ";
     node.appendChild(el("span", { class: "sy-text" }, text)); // textContent: never markup
+    if (buttons && buttons.length) node.appendChild(choicesNode(buttons));
     return node;
+  }
+
+  // The bot's choices (menu screens, "which do you mean?"): a button sends its payload (the
+  // number an SMS user would type) and shows its title as what the person said.
+  function choicesNode(buttons) {
+    var group = el("div", { class: "sy-choices", role: "group", "data-sy": "choices" });
+    buttons.forEach(function (button) {
+      if (!button || typeof button.title !== "string" || typeof button.payload !== "string") return;
+      var choice = el("button", { type: "button", "data-sy": "choice" }, button.title);
+      choice.addEventListener("click", function () {
+        send(button.payload, button.title);
+      });
+      group.appendChild(choice);
+    });
+    return group;
+  }
+
+  function dropOldChoices() {
+    // Only the latest question's buttons stay: an old screen's numbers mean something else now.
+    Array.prototype.forEach.call(ui.log.querySelectorAll("[data-sy=choices]"), function (group) {
+      group.parentNode.removeChild(group);
+    });
+    transcript.forEach(function (item) {
+      delete item.b;
+    });
   }
 
   function scrollToEnd() {
     ui.scroll.scrollTop = ui.scroll.scrollHeight;
   }
 
-  function addMessage(kind, text, id) {
+  function addMessage(kind, text, id, buttons) {
+    if (kind !== "user") dropOldChoices();
     var item = { k: kind, t: text };
     if (id) item.id = id;
+    if (buttons && buttons.length) item.b = buttons;
     transcript.push(item);
     if (transcript.length > MAX_STORED_MESSAGES) transcript.splice(0, transcript.length - MAX_STORED_MESSAGES);
     saveTranscript();
-    var node = messageNode(kind, text);
+    var node = messageNode(kind, text, item.b);
     ui.log.appendChild(node);
     scrollToEnd();
     return { node: node, item: item };
@@ -711,7 +739,7 @@
   function renderTranscript() {
     ui.log.textContent = "";
     transcript.forEach(function (item) {
-      ui.log.appendChild(messageNode(item.k, item.t));
+      ui.log.appendChild(messageNode(item.k, item.t, item.b));
     });
     scrollToEnd();
   }
@@ -865,7 +893,8 @@
       if (!message || message.id == null || seen[message.id]) return;
       seen[message.id] = true;
       var kind = { bot: "bot", counsellor: "counsellor", system: "system" }[message.from] || "bot";
-      addMessage(kind, String(message.text == null ? "" : message.text), message.id);
+      var buttons = Array.isArray(message.buttons) ? message.buttons : null;
+      addMessage(kind, String(message.text == null ? "" : message.text), message.id, buttons);
       if (message.id > lastId) lastId = message.id;
       if (!isOpen()) unread += 1;
     });
@@ -885,7 +914,7 @@
     renderCounter();
   }
 
-  function send(rawText) {
+  function send(rawText, shownText) {
     var text = String(rawText || "").trim();
     if (!text || sending || exited) return;
     if (text.length > MAX_CHARS) {
@@ -898,7 +927,7 @@
       ui.input.value = "";
       resizeInput();
     }
-    var added = addMessage("user", text);
+    var added = addMessage("user", shownText ? String(shownText) : text);
     setSending(true);
     function giveBack(message) {
       // Not accepted: take the bubble back, keep the words so nothing typed is lost.
