@@ -12,7 +12,8 @@ LINT_PATHS := bot actions webhooks scripts tests bench
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
-.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu content-check catalogue vendor lock clean
+.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu eval-dialogue content-check catalogue vendor lock clean
+.PHONY: status restart logs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +33,7 @@ migrate: env ## apply database migrations, seed the referral directory, create t
 	@$(FLASK) referrals seed
 	@$(FLASK) users bootstrap
 
-run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C stops all)
+run: env train migrate ## start everything under supervisord (restarts what crashes; Ctrl-C stops all)
 	@set -a; source .env; set +a; \
 	echo ""; \
 	echo "Sahayatri is starting (Rasa takes ~30 s to load the model):"; \
@@ -41,8 +42,19 @@ run: env train migrate ## start rasa, the action server and the gateway (Ctrl-C 
 	echo "  health:            http://$$HOST:$$PORT/readyz"; \
 	echo "  Twilio webhook:    $$PUBLIC_BASE_URL/webhooks/twilio/messages"; \
 	echo "  try SMS:           make sms TEXT=\"namaste\""; \
+	echo "  processes, logs:   make status, make logs (var/supervisor/log/)"; \
 	echo ""; \
-	exec .venv-gateway/bin/honcho start -f Procfile
+	exec $(GATEWAY_PY) scripts/supervise.py --procfile Procfile --state var/supervisor
+
+status: ## the running processes (supervisorctl status); restart one with `make restart P=rasa`
+	@.venv-gateway/bin/supervisorctl -c var/supervisor/supervisord.conf status
+
+P ?= all
+restart: ## restart one process of `make run` (P=gateway|rasa|actions|worker) or all
+	@.venv-gateway/bin/supervisorctl -c var/supervisor/supervisord.conf restart $(P)
+
+logs: ## follow the logs of the processes started by `make run`
+	@tail -n 20 -F var/supervisor/log/*.log
 
 run-scaled: env train ## two Rasa, two gateways, two workers over local PostgreSQL and Redis
 	@mkdir -p var
@@ -55,7 +67,7 @@ test: setup ## run every check: lint, content, unit, bot and end-to-end tests
 	@$(RUFF) format --check $(LINT_PATHS)
 	@$(RASA_PY) -m scripts.content_check
 	@$(RASA_PY) -m pytest tests/bot tests/actions tests/bot_data
-	@$(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS) tests/browser tests/e2e
+	@$(GATEWAY_PY) -m pytest $(GATEWAY_UNIT_TESTS) tests/fuzz tests/browser tests/e2e
 	@$(MAKE) --no-print-directory test-postgresql
 
 test-postgresql: setup ## the gateway's tests again, on a private PostgreSQL server
@@ -77,6 +89,10 @@ eval-lang: setup ## language-form detection accuracy vs raw langdetect, and timi
 
 eval-nlu: setup ## train NLU on the training split, report per-form F1 on the held-out set
 	@$(RASA_PY) -m scripts.eval_nlu
+
+SPLIT ?= dev
+eval-dialogue: train ## the real service on independent first messages: make eval-dialogue [SPLIT=test] [REUSE=url]
+	@$(GATEWAY_PY) -m scripts.eval_dialogue --split $(SPLIT) $(if $(REUSE),--reuse $(REUSE))
 
 content-check: setup ## validate answer content, SMS budgets and training data
 	@$(RASA_PY) -m scripts.content_check

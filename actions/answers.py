@@ -2,7 +2,7 @@
 
 - ``ask_<topic>``: the content topic whose ``intent`` is that intent, in the person's form
   (preceded by the emergency numbers, and followed by an urgent hand-off, when the ranking
-  also points at danger: see actions.safety.danger_signal).
+  also points at danger: see bot.safety.danger_signal).
 - ``followup_country`` ("what about Malaysia?"): the last topic's variant for that country,
   or an honest "no country-specific answer" plus the general answer.
 - ``switch_language`` ("and in Nepali?"): the last answer again, in the new form.
@@ -23,13 +23,13 @@ from actions.context import channel_of, language_of, latest_entity, latest_inten
 from actions.handoff import request_handoff
 from actions.messages import message
 from actions.reporting import report_turn
-from actions.safety import danger_signal, emergency_response
 from actions.settings import get_settings
 from bot.knowledge.content import Content, Topic, load_content
 from bot.knowledge.countries import canonical_country, country_name, find_country
 from bot.knowledge.forms import EN
 from bot.knowledge.project import is_knowledge_intent
 from bot.knowledge.source_names import NAMES_FILE, reader_names
+from bot.safety import danger_signal, emergency_response
 
 
 @lru_cache(maxsize=4)
@@ -96,10 +96,15 @@ class ActionAnswer(Action):
 
         last = content.by_id(tracker.get_slot("last_topic") or "")
         if intent == "followup_country":
+            country = requested_country(tracker)
+            if last is None and country is not None:
+                # "I want to work in Malaysia": a numbered choice of what to know about it
+                from actions.menu import offer_for_country
+
+                return offer_for_country(dispatcher, tracker, country)
             if last is None:
                 dispatcher.utter_message(text=message("followup_no_topic", form))
                 return []
-            country = requested_country(tracker)
             if country is None:
                 dispatcher.utter_message(text=message("followup_no_country", form))
                 return []

@@ -12,8 +12,10 @@ CHANNELS = ("sms", "whatsapp", "web", "android_sms")
 
 
 def language_of(tracker: Tracker) -> str:
-    """The conversation's language form (slot `language`), English if unset."""
-    return normalise_form(tracker.get_slot("language"))
+    """The form to answer in: the gateway's decision for this message (metadata
+    ``language``), else the conversation's form (slot ``language``), else English."""
+    metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
+    return normalise_form(metadata.get("language"), normalise_form(tracker.get_slot("language")))
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -19,11 +19,10 @@ from typing import Any
 import aiohttp
 
 from actions.settings import Settings, get_settings
+from bot.vocabulary import HANDOFF_PRIORITIES, HANDOFF_REASONS
 
 logger = logging.getLogger(__name__)
 
-REASONS = ("asked", "danger", "bot_failed")
-PRIORITIES = ("urgent", "normal")
 HANDOFF_PATH = "/internal/handoffs"
 REFERRALS_PATH = "/api/referrals"
 
@@ -91,7 +90,7 @@ async def open_handoff(
     ``turn`` (the gateway's id for the message being answered) makes the request idempotent:
     the gateway opens at most one hand-off per turn, and can repair a turn it gave up on.
     """
-    if reason not in REASONS or priority not in PRIORITIES:
+    if reason not in HANDOFF_REASONS or priority not in HANDOFF_PRIORITIES:
         raise ValueError(f"bad hand-off reason/priority: {reason}/{priority}")
     body = {
         "conversation_id": conversation_id,

@@ -14,7 +14,7 @@ from actions.context import channel_of, language_of, latest_intent, turn_of
 from actions.gateway_client import HandoffResult
 from actions.messages import message
 from actions.reporting import report_turn
-from actions.safety import is_danger
+from bot.safety import is_danger
 
 # How a hand-off's turn counts in the statistics: "bot_failed" is the bot failing twice.
 TURN_OUTCOMES = {"danger": "danger", "asked": "handoff", "bot_failed": "fallback"}

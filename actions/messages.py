@@ -45,18 +45,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "phone wa SMS) ma samparka garnus, khatra bhae 100 (Prahari) ma.",
     },
     "fallback_first": {
-        EN: "Sorry, I did not understand. Please write it another way, or send HELP for the menu.",
-        NE: "माफ गर्नुहोस्, मैले बुझिनँ। अर्को तरिकाले लेख्नुहोस्, वा मेनुका लागि HELP पठाउनुहोस्।",
-        NE_LATN: "Maaf garnus, maile bujhina. Arko tarika le lekhnus, wa menu ko lagi HELP "
-        "pathaunus.",
+        EN: "Sorry, I did not understand. Please write it another way, send MENU to see the "
+        "topics, or COUNSELLOR to talk to a person.",
+        NE: "माफ गर्नुहोस्, मैले बुझिनँ। अर्को तरिकाले लेख्नुहोस्, विषयहरूका लागि MENU, वा "
+        "मान्छेसँग कुरा गर्न COUNSELLOR पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, maile bujhina. Arko tarika le lekhnus, bisaya herna MENU, wa "
+        "manchhe sanga kura garna COUNSELLOR pathaunus.",
+    },
+    "fallback_after_clarify": {
+        EN: "Sorry, I still could not find your topic. Send COUNSELLOR to talk to a person, "
+        "or MENU to see all topics.",
+        NE: "माफ गर्नुहोस्, अझै विषय भेटिनँ। मान्छेसँग कुरा गर्न COUNSELLOR, वा सबै विषय हेर्न MENU पठाउनुहोस्।",
+        NE_LATN: "Maaf garnus, ajhai bisaya bhetina. Manchhe sanga kura garna COUNSELLOR, wa "
+        "sabai bisaya herna MENU pathaunus.",
     },
     "out_of_scope_first": {
         EN: "Sorry, I can only help with safe work abroad, workers' rights and trafficking. "
-        "Send HELP to see what I can do.",
+        "Send MENU to see what I can help with.",
         NE: "माफ गर्नुहोस्, म वैदेशिक रोजगार, कामदारका अधिकार र बेचबिखनबारे मात्र सहयोग "
-        "गर्छु। HELP पठाउनुहोस्।",
+        "गर्छु। विषयहरूका लागि MENU पठाउनुहोस्।",
         NE_LATN: "Maaf garnus, ma bidesh ma kaam, kamdar ko adhikar ra bechbikhan barema "
-        "matra sahayog garchhu. HELP pathaunus.",
+        "matra sahayog garchhu. Bisaya herna MENU pathaunus.",
     },
     "fallback_handoff": {
         EN: "Sorry, I still did not understand. I am asking a counsellor to read this "
@@ -67,17 +76,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "fallback_again": {
         EN: "Sorry, I did not understand. A counsellor has already been asked to reply "
-        "here. Send HELP for the menu.",
-        NE: "माफ गर्नुहोस्, बुझिनँ। परामर्शदातालाई यहीँ जवाफ दिन भनिसकिएको छ। मेनुका लागि HELP पठाउनुहोस्।",
+        "here. Send MENU for the topics.",
+        NE: "माफ गर्नुहोस्, बुझिनँ। परामर्शदातालाई यहीँ जवाफ दिन भनिसकिएको छ। विषयहरूका लागि "
+        "MENU पठाउनुहोस्।",
         NE_LATN: "Maaf garnus, bujhina. Counsellor lai yahi jawaf dina bhanisakiyeko chha. "
-        "Menu ko lagi HELP pathaunus.",
+        "Bisaya herna MENU pathaunus.",
     },
     "no_answer": {
-        EN: "Sorry, I do not have an answer on that yet. Send HELP for the menu, or "
+        EN: "Sorry, I do not have an answer on that yet. Send MENU for the topics, or "
         "COUNSELLOR to talk to a person.",
-        NE: "माफ गर्नुहोस्, यसबारे जवाफ अहिले मसँग छैन। मेनुका लागि HELP, मान्छेसँग कुरा "
+        NE: "माफ गर्नुहोस्, यसबारे जवाफ अहिले मसँग छैन। विषयहरूका लागि MENU, मान्छेसँग कुरा "
         "गर्न COUNSELLOR पठाउनुहोस्।",
-        NE_LATN: "Maaf garnus, yasbare jawaf ahile masanga chhaina. Menu ko lagi HELP, "
+        NE_LATN: "Maaf garnus, yasbare jawaf ahile masanga chhaina. Bisaya herna MENU, "
         "manchhe sanga kura garna COUNSELLOR pathaunus.",
     },
     "followup_no_topic": {

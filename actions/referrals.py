@@ -5,7 +5,7 @@ Intents: ``find_service`` ("I need a safe place in Kathmandu", "ktm ma kanuni sa
 district?") and, right after a search, ``followup_country`` ("and Qatar?"; see
 data/rules/referrals.yml).
 
-- Need: a need word in the message (NEED_WORDS below, all three forms), else, on a follow-up,
+- Need: a need word in the message (data/vocabulary.yml, all three forms), else, on a follow-up,
   the need of the last search (slot ``referral_need``). Only taxonomy codes are sent: the
   gateway rejects need words it does not know, and a code cannot be misread.
 - Place: see ``place_query``.
@@ -35,62 +35,25 @@ from actions.context import channel_of, language_of, latest_entity, latest_inten
 from actions.handoff import request_handoff
 from actions.messages import message
 from actions.reporting import report_turn
-from actions.safety import RUNNER_UP_MIN, emergency_response, is_danger
 from bot.knowledge.forms import EN, NE
+from bot.safety import RUNNER_UP_MIN, emergency_response, is_danger
 from bot.sms_segments import fits
+from bot.vocabulary import vocabulary
 
 SMS_MAX_SERVICES = 2
 SMS_MAX_SEGMENTS = 3
 WEB_MAX_SERVICES = 5
 FOLLOWUP_INTENTS = ("followup_place", "followup_country")
-# Needs served from Nepal for people abroad (webhooks/referrals/taxonomy.py ABROAD_NEEDS): for
-# these, a country named in the message is the place to search, not the person's district.
-ABROAD_NEEDS = ("rescue_repatriation", "compensation_claims")
-
-# Need codes of webhooks/referrals/taxonomy.py (a test checks they exist there) and the words
-# people use for them. Latin words match at a word start ("lawyer" matches "lawyers",
-# "sheltr" is listed as typed); Devanagari words match anywhere, because postpositions attach
-# ("आश्रयमा", "वकिलको"). The earliest word in the message wins, the longer one on a tie.
+# Need codes, and the words people use for them, from data/vocabulary.yml (the gateway's
+# taxonomy reads the same file). Latin words match at a word start ("lawyer" matches
+# "lawyers", "sheltr" is listed as typed); Devanagari words match anywhere, because
+# postpositions attach ("आश्रयमा", "वकिलको"). The earliest word in the message wins, the
+# longer one on a tie. For ABROAD_NEEDS, a country named in the message is the place to
+# search, not the person's district.
 NEED_WORDS: dict[str, tuple[str, ...]] = {
-    "shelter": (
-        "shelter", "sheltr", "safe place", "safe house", "safe home", "place to stay",
-        "place to sleep", "stay safely", "basne thau", "basne", "sutne thau", "aashray",
-        "ashray", "asray", "surakshit thau", "surakshit ghar", "आश्रय", "बस्ने", "सुत्ने",
-        "सुरक्षित ठाउँ", "सुरक्षित घर", "सेल्टर",
-    ),
-    "legal_aid": (
-        "legal", "lawyer", "lawer", "law ", "advocate", "kanuni", "kanun", "wakil", "wakeel",
-        "vakil", "adhivakta", "कानुनी", "कानूनी", "कानुन", "वकिल", "वकील", "अधिवक्ता",
-    ),
-    "health_psychosocial": (
-        "health", "hospital", "doctor", "psychosocial", "counselling", "counseling", "mental",
-        "swasthya", "aspatal", "manosamajik", "paramarsha", "स्वास्थ्य", "अस्पताल",
-        "मनोसामाजिक", "परामर्श", "डाक्टर",
-    ),
-    "rescue_repatriation": (
-        "rescue", "repatriat", "bring back", "bring her home", "bring him home", "come back",
-        "return", "uddhar", "firta", "farkaun", "farkina", "farkana", "lyauna", "उद्धार",
-        "फिर्ता", "फर्काउन", "फर्कन", "ल्याउन",
-    ),
-    "compensation_claims": (
-        "compensation", "claim", "kshatipurti", "chhatipurti", "chhetipurti", "dabi",
-        "क्षतिपूर्ति", "दाबी", "मुआब्जा",
-    ),
-    "pre_migration_info": (
-        "mrc", "migrant resource", "before going abroad", "information centre",
-        "information center", "bidesh janu aghi", "jankari dine", "आप्रवासी स्रोत",
-        "विदेश जानुअघि", "जानकारी दिने",
-    ),
-    "children": (
-        "child", "children", "kids", "minor", "bachha", "baccha", "balbalika", "bal helpline",
-        "बच्चा", "बालबालिका", "बाल हेल्पलाइन", "नाबालिग",
-    ),
-    "entertainment_workers": (
-        "dance bar", "cabin restaurant", "dohori", "entertainment", "massage parlour",
-        "manoranjan", "डान्स बार", "दोहोरी", "मनोरञ्जन", "केबिन",
-    ),
-    "emergency": ("emergency", "police", "prahari", "aapat", "प्रहरी", "आपत"),
-}  # fmt: skip
+    code: need.words for code, need in vocabulary().needs.items()
+}
+ABROAD_NEEDS = tuple(code for code, need in vocabulary().needs.items() if need.abroad)
 
 # Words with no place in them, dropped before the text goes to the gateway's place matcher
 # (which drops postpositions and its own fillers itself): fewer words, fewer fuzzy near-misses.
@@ -292,7 +255,7 @@ def place_label(answer: dict[str, Any], form: str, fallback: str) -> str:
 def danger_runner_up(parse_data: dict[str, Any]) -> str | None:
     """A danger intent close behind this search ("my sister is locked in, need help in
     Dubai"): the emergency numbers go first and a counsellor is asked, as for knowledge
-    answers (actions.safety)."""
+    answers (bot.safety)."""
     for item in parse_data.get("intent_ranking") or []:
         name = str(item.get("name") or "")
         if is_danger(name) and float(item.get("confidence") or 0.0) >= RUNNER_UP_MIN:

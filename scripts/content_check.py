@@ -52,7 +52,8 @@ SOURCE_NAMES = Path("data/content/reference/source_names.yml")
 MAX_SEGMENTS = 3
 MIN_EXAMPLES = 20
 # Helplines of confidence high or medium in /work/shared/data/facts.yml (helplines:).
-# 104 (missing children) and 1166 (suicide prevention): see reference/facts_added.yml.
+# 104 (missing children) and 1166 (suicide prevention): see reference/facts_added.yml; 1166 is
+# also in utter_emergency_self_harm (sources in domain.yml's header).
 ALLOWED_NUMBERS = frozenset(
     {"100", "101", "102", "104", "1145", "1098", "1111", "1166", "1177", "1144", "015010015"}
 )

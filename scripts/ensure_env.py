@@ -36,8 +36,7 @@ def read_assignments(text: str) -> dict[str, str]:
 def ensure_env(env_file: Path = ENV_FILE, example_file: Path = EXAMPLE_FILE) -> list[str]:
     """Fill empty secrets in ``env_file``; return the names generated (not the values)."""
     if not env_file.exists():
-        env_file.write_text(example_file.read_text(encoding="utf-8"), encoding="utf-8")
-        env_file.chmod(0o600)
+        _write_private(env_file, example_file.read_text(encoding="utf-8"))
     text = env_file.read_text(encoding="utf-8")
     current = read_assignments(text)
     generated = []
@@ -50,8 +49,25 @@ def ensure_env(env_file: Path = ENV_FILE, example_file: Path = EXAMPLE_FILE) -> 
         else:
             text = text.rstrip("\n") + f"\n{name}={value}\n"
         generated.append(name)
-    env_file.write_text(text, encoding="utf-8")
+    if generated:
+        _write_private(env_file, text)
     return generated
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new file that is 0600 from its creation, then move it into place.
+
+    Never ``write_text`` then ``chmod``: between the two, secrets sit in a world-readable file.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 if __name__ == "__main__":

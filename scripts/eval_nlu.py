@@ -10,7 +10,7 @@ Scoring decisions (also stated in the report):
   one class, "fallback", for gold and predicted labels. Held-out files may use intent
   `nlu_fallback` for gibberish / off-topic probes that must NOT get a confident answer.
 - Danger recall counts a danger message as caught when the bot's behaviour gives the
-  emergency numbers (actions.safety.danger_signal): predicted any danger_* intent (all
+  emergency numbers (bot.safety.danger_signal): predicted any danger_* intent (all
   danger rules send emergency numbers and an urgent hand-off), a fallback whose ranking the
   safety net treats as danger, or a knowledge answer with a danger runner-up.
   Strict per-intent recall is reported too.
@@ -31,10 +31,10 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from actions.safety import danger_signal, is_danger
 from bot.knowledge.forms import FORMS
 from bot.knowledge.nlu_files import Example, read_nlu_dir
 from bot.knowledge.project import REPO_ROOT
+from bot.safety import danger_signal, is_danger
 
 MIN_MACRO_F1 = 0.90
 MIN_DANGER_RECALL = 0.95
@@ -178,7 +178,7 @@ def render(
         "Scoring: `nlu_fallback` and `out_of_scope` count as one class (`fallback`, same "
         "action). Danger recall = share of danger messages that get the emergency numbers "
         "(predicted any `danger_*` intent, a fallback the safety net treats as danger, or a "
-        "knowledge answer with a danger runner-up: `actions/safety.py`); "
+        "knowledge answer with a danger runner-up: `bot/safety.py`); "
         "strict per-intent recall is listed too.",
         "",
         "| form | examples | accuracy | macro-F1 | danger examples | danger recall |",

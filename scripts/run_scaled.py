@@ -3,10 +3,10 @@ local PostgreSQL (gateway database and Rasa tracker store) and Redis (Rasa lock 
 
 PostgreSQL and Redis are private servers started here (data kept in var/scaled/, free
 loopback ports), so nothing needs installing beyond Debian's postgresql and redis-server
-packages and nothing collides with a system PostgreSQL. The processes run under honcho with
-Procfile.scaled; Ctrl-C stops them, then the servers. Gateway 1 listens on PORT, gateway 2 on
-PORT + 1 (a load balancer spreads requests over both in a deployment); Rasa on RASA_PORT and
-RASA_PORT + 1.
+packages and nothing collides with a system PostgreSQL. The processes run under supervisord
+(scripts/supervise.py) with Procfile.scaled; Ctrl-C stops them, then the servers. Gateway 1
+listens on PORT, gateway 2 on PORT + 1 (a load balancer spreads requests over both in a
+deployment); Rasa on RASA_PORT and RASA_PORT + 1.
 """
 
 from __future__ import annotations
@@ -65,15 +65,15 @@ def main() -> int:
             f"  health: http://{env.get('HOST', '127.0.0.1')}:{env['GATEWAY_1_PORT']}/readyz\n",
             flush=True,
         )
-        # -e /dev/null: honcho would let .env override the URLs set here; env has .env already.
-        honcho = subprocess.Popen(
-            [str(ROOT / ".venv-gateway" / "bin" / "honcho"), "start", "-f", "Procfile.scaled",
-             "-e", os.devnull],
+        # supervisord, as for `make run`: a crashed process is restarted, the others go on.
+        supervisor = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "supervise.py"), "--procfile",
+             "Procfile.scaled", "--state", str(STATE / "supervisor")],
             cwd=ROOT, env=env,
         )  # fmt: skip
-        while True:  # Ctrl-C reaches honcho too: wait while it stops its processes
+        while True:  # Ctrl-C reaches supervisord too: wait while it stops its processes
             try:
-                return honcho.wait()
+                return supervisor.wait()
             except KeyboardInterrupt:
                 continue
 

@@ -139,9 +139,9 @@ def running_stack(workdir: Path, shape: StackShape, model: Path) -> Iterator[Sta
                         "--port", str(actions_port)],
         }  # fmt: skip
         for number, port in enumerate(rasa_ports, start=1):
-            commands[f"rasa-{number}"] = [
-                str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token",
-                env["RASA_API_TOKEN"], "--interface", "127.0.0.1", "--port", str(port),
+            commands[f"rasa-{number}"] = [  # the API token from the environment, as in the Procfile
+                str(RASA_BIN / "python"), "scripts/run_rasa.py", "--enable-api",
+                "--interface", "127.0.0.1", "--port", str(port),
                 "--model", str(model), "--endpoints", endpoints, "--credentials",
                 "credentials.yml",
             ]  # fmt: skip

@@ -11,7 +11,6 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webhooks.channels import CHANNEL_BLUEPRINTS
-from webhooks.channels.web import init_web_cors
 from webhooks.cli import register_cli
 from webhooks.config import load_settings
 from webhooks.console import init_console
@@ -19,10 +18,16 @@ from webhooks.errors import register_error_handlers
 from webhooks.extensions import db, migrate
 from webhooks.health import health_blueprint
 from webhooks.internal_api import internal_blueprint
+from webhooks.limits import init_limits
 from webhooks.referrals import init_referrals
+from webhooks.security_headers import init_security_headers
 from webhooks.services import init_services
 from webhooks.widget import widget_blueprint
 from webhooks.worker import register_worker_cli
+
+# Tables defined beside the code that owns them (imported so Alembic and the app see them).
+from webhooks import erasure, stats_archive, upkeep_state  # noqa: F401  isort: skip
+from webhooks.console import sessions, throttle  # noqa: F401  isort: skip
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -30,10 +35,19 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migra
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(load_settings(test_config))
+    if not app.config["TWILIO_VALIDATE_SIGNATURES"] and not app.testing:
+        # A test-only switch: outside tests every Twilio webhook is verified, whatever is set.
+        logging.getLogger(__name__).warning(
+            "TWILIO_VALIDATE_SIGNATURES=false is ignored outside tests: signatures are checked"
+        )
+        app.config["TWILIO_VALIDATE_SIGNATURES"] = True
     database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # Never put bound values (what a person wrote, a number) into exception messages or logs.
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    engine_options.setdefault("hide_parameters", True)
     if database_uri.startswith("sqlite:///") and database_uri != "sqlite:///:memory:":
         os.makedirs(os.path.dirname(database_uri[len("sqlite:///") :]), exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+        engine_options.setdefault("connect_args", {"timeout": 15})
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
@@ -42,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     init_services(app)
     register_error_handlers(app)
+    init_security_headers(app)
+    init_limits(app)
     app.register_blueprint(health_blueprint)
     app.register_blueprint(internal_blueprint)
     app.register_blueprint(widget_blueprint)
@@ -49,7 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_referrals(app)
     for blueprint in CHANNEL_BLUEPRINTS:
         app.register_blueprint(blueprint)
-    init_web_cors(app)
     register_cli(app)
     register_worker_cli(app)
     with app.app_context():
@@ -62,7 +77,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the gateway's worker threads read while one writes; enforce foreign keys.
+    """WAL lets the gateway's threads read while one writes; foreign keys; secure_delete so
+    that deleted text (erasure, retention) is overwritten in the file, not left in free pages.
 
     synchronous=NORMAL, SQLite's recommendation for WAL: a commit is on disk once the process
     has written it (no process crash loses it, and the database is never corrupted), but the
@@ -76,4 +92,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left
         cursor.close()

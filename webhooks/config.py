@@ -58,7 +58,13 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("RASA_API_TOKEN", "", str),
     # Above the action server's worst case (bot/turn_budget.py), under Twilio's 15 s.
     ("RASA_TIMEOUT_SECONDS", "10", float),
+    # At most this many requests wait for Rasa at once per gateway process; more get the safe
+    # reply at once (and are answered later by the worker), so a slow Rasa cannot hold every
+    # thread. Keep it below GATEWAY_THREADS.
+    ("RASA_MAX_CONCURRENT_CALLS", "6", int),
     ("MAX_INBOUND_CHARS", "1600", int),
+    # Every request body is bounded (413 beyond); webhooks and forms are a few kilobytes.
+    ("MAX_REQUEST_BYTES", "65536", int),
     # Outbound through Twilio (counsellor replies). Without an account SID nothing is sent:
     # messages stay queued and visible in the console.
     ("TWILIO_SMS_FROM", "", str),
@@ -72,6 +78,15 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     # The web chat widget
     ("WIDGET_ALLOWED_ORIGINS", "", lambda v: [o.strip() for o in str(v).split(",") if o.strip()]),
     ("WEB_CHAT_MAX_MESSAGES_PER_10S", "8", int),
+    ("WEB_CHAT_SESSION_HOURS", "24", int),  # a widget token ends this long after the last message
+    # Abuse limits (webhooks/limits.py). Per client IP address, in Flask-Limiter's notation;
+    # generous because many phones share one address behind a mobile operator's NAT.
+    ("RATELIMIT_STORAGE_URI", "memory://", str),  # redis://host:6379 to share between processes
+    ("WEB_CHAT_SESSION_LIMIT", "10 per minute;100 per hour", str),
+    ("WEB_CHAT_MESSAGE_LIMIT", "60 per minute", str),
+    # At most this many new hand-offs per channel, and on-call SMS alerts, in any hour.
+    ("HANDOFFS_PER_HOUR", "30", int),
+    ("ON_CALL_ALERTS_PER_HOUR", "3", int),
     # Referral directory: entries not verified for longer are flagged stale
     ("REFERRALS_STALE_DAYS", "180", int),
     # Hand-off to counsellors
@@ -90,6 +105,16 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("WELLBEING_DANGER_CASES", "2", int),
     ("WELLBEING_LONG_CONVERSATIONS", "3", int),
     ("SESSION_COOKIE_SECURE", "true", _boolean),
+    # Retention: a conversation is deleted this many days after its last message (worker).
+    ("RETENTION_DAYS", "365", int),
+    # A message the bot could not answer is handed to counsellors after this long (worker).
+    ("UNANSWERED_HANDOFF_AFTER_MINUTES", "30", int),
+    # Readiness checks the action server too (its /health, next to this URL).
+    ("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook", str),
+    # Console sessions end after this long without a person doing anything, and this long after
+    # log-in whatever happens (the console's automatic polling is not activity).
+    ("CONSOLE_IDLE_MINUTES", "30", int),
+    ("CONSOLE_MAX_SESSION_HOURS", "12", int),
 )
 
 
@@ -115,5 +140,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             ".env, or set them in the environment)"
         )
     settings["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(settings["DATABASE_URL"])
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_REQUEST_BYTES"]
     settings.update(overrides)  # test-only extras such as TESTING
     return settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -27,5 +28,17 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
-        log.exception("unhandled %s", type(error).__name__)
+        log.error("unhandled %s at %s", type(error).__name__, where(error))
         return error_response(500, "internal error")
+
+
+def where(error: BaseException) -> str:
+    """The frames an exception went through (file:line in function), without its message.
+
+    An exception's message or a traceback's source lines can quote what a person wrote (a
+    database error quotes its parameters, a KeyError its key): only code locations are logged.
+    """
+    frames = traceback.extract_tb(error.__traceback__)[-6:]
+    return " < ".join(
+        f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} in {f.name}" for f in frames[::-1]
+    )

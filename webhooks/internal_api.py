@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import select
 
+from webhooks.audit import audit
 from webhooks.errors import bad_request
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
@@ -59,6 +60,16 @@ def open_handoff() -> Response | tuple[Response, int]:
         turn_message is None or turn_message.conversation_id != conversation.id
     ):
         turn_message = None  # not a turn of this conversation (e.g. erased since): no key
+
+    if handoffs.active_handoff(conversation) is None and handoffs.over_hourly_cap(
+        conversation.channel, current_app.config["HANDOFFS_PER_HOUR"]
+    ):
+        # A flood (many new chats, each with a danger phrase) must not drown the queue. The
+        # bot's reply for a refused hand-off still gives the emergency numbers.
+        audit("handoff_refused", conversation=conversation, reason="hourly_cap",
+              channel=conversation.channel)  # fmt: skip
+        db.session.commit()
+        return jsonify({"queued": False, "reason": "capacity"}), 429
 
     handoff, created = handoffs.open_handoff(
         conversation, reason=reason, priority=priority, language=body.get("language"),

@@ -66,8 +66,17 @@ class Contact(db.Model):
     address_encrypted: Mapped[str] = mapped_column(Text)
     opted_out: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A console block (webhooks/console/blocks.py): messages are kept but get no reply and
+    # reach neither the bot nor the queue, until this time or, if permanent, until unblocked.
+    blocked_until: Mapped[datetime | None]
+    blocked_permanently: Mapped[bool] = mapped_column(default=False)
 
     conversations: Mapped[list[Conversation]] = relationship(back_populates="contact")
+
+    def is_blocked(self, now: datetime) -> bool:
+        return self.blocked_permanently or (
+            self.blocked_until is not None and self.blocked_until > now
+        )
 
 
 class Conversation(db.Model):
@@ -78,7 +87,9 @@ class Conversation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    # Unique: one conversation per contact. None once retention has deleted the contact
+    # (webhooks/retention.py); NULLs do not collide.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=ConversationState.BOT.value, index=True)
@@ -94,7 +105,7 @@ class Conversation(db.Model):
     # answer and comes in time, is taken as the answer (webhooks/reports/survey.py).
     survey_asked_at: Mapped[datetime | None]
 
-    contact: Mapped[Contact] = relationship(back_populates="conversations")
+    contact: Mapped[Contact] = relationship(back_populates="conversations")  # see contact_id
     case: Mapped[Case | None] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id"
@@ -157,8 +168,6 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     on_duty: Mapped[bool] = mapped_column(default=False)
     must_change_password: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

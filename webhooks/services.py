@@ -11,6 +11,7 @@ from bot.turn_budget import BOT_TURN_WORST_CASE_SECONDS
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations.bot_client import BotClient, RasaCluster
 from webhooks.conversations.router import Router
+from webhooks.erasure import CopiesEraser
 from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
@@ -30,6 +31,7 @@ class Services:
     outbox: Outbox
     schedule: Schedule
     notifier: Notifier
+    eraser: CopiesEraser  # Rasa's and Twilio's copies of an erased conversation
 
 
 def twilio_sender(config: dict) -> TwilioSender | None:
@@ -58,7 +60,10 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
                 BOT_TURN_WORST_CASE_SECONDS,
             )
         bot = RasaCluster(
-            config["RASA_URL"], config["RASA_TIMEOUT_SECONDS"], config["RASA_API_TOKEN"]
+            config["RASA_URL"],
+            config["RASA_TIMEOUT_SECONDS"],
+            config["RASA_API_TOKEN"],
+            max_concurrent=config["RASA_MAX_CONCURRENT_CALLS"],
         )
     twilio = twilio_sender(config)
     senders: dict[str, Sender] = {"sms": twilio, "whatsapp": twilio} if twilio else {}
@@ -68,13 +73,24 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
             config["ANDROID_SMS_USERNAME"],
             config["ANDROID_SMS_PASSWORD"],
         )
+    schedule = Schedule.load(config["COUNSELLOR_SCHEDULE"])
+    notifier = OnCallSmsNotifier(
+        twilio, config["ON_CALL_NUMBER"], config["ON_CALL_ALERTS_PER_HOUR"]
+    )
+    router = Router(
+        vault, bot, config["MAX_INBOUND_CHARS"],
+        schedule=schedule, notifier=notifier,
+        average_wait_minutes=config["HANDOFF_AVERAGE_MINUTES"],
+    )  # fmt: skip
+    outbox = Outbox(vault, senders)
     built = Services(
         vault=vault,
         bot=bot,
-        router=Router(vault, bot, config["MAX_INBOUND_CHARS"]),
-        outbox=Outbox(vault, senders),
-        schedule=Schedule.load(config["COUNSELLOR_SCHEDULE"]),
-        notifier=OnCallSmsNotifier(twilio, config["ON_CALL_NUMBER"]),
+        router=router,
+        outbox=outbox,
+        schedule=schedule,
+        notifier=notifier,
+        eraser=CopiesEraser(bot, vault, outbox.senders),
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -1,6 +1,7 @@
 """Background duties, run by `flask worker` (a Procfile process): bot turns for messages the
 channel acknowledged at once (the Android SMS gateway), repairs of turns that did not complete,
-retries and reassurance.
+retries and reassurance; then the upkeep duties of webhooks/upkeep.py (erasures, answers to
+messages the bot missed, retention, heartbeat).
 
 Each pass is short and idempotent, so several workers or a restart never double-send:
 everything is claimed by exactly one worker before it is acted on: a pending message by a
@@ -22,10 +23,12 @@ from webhooks.audit import audit
 from webhooks.claims import claim_rows
 from webhooks.conversations.texts import text as gateway_text
 from webhooks.conversations.turn_repair import repair_abandoned_turns
+from webhooks.errors import where
 from webhooks.extensions import db
 from webhooks.models import Direction, Handoff, HandoffStatus, Message, MessageStatus, utcnow
 from webhooks.outbound.delivery import OutsideWindowError
 from webhooks.services import services
+from webhooks.upkeep import run_upkeep
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,11 @@ def register_worker_cli(app: Flask) -> None:
             retried, reassured = run_once()
             if retried or reassured:
                 log.info("worker pass: %d retried, %d reassured", retried, reassured)
+            try:
+                run_upkeep()  # heartbeat, erasures, unanswered messages, retention
+            except Exception as error:  # one bad pass must not stop the others: log, go on
+                db.session.rollback()
+                log.error("upkeep pass failed: %s at %s", type(error).__name__, where(error))
             db.session.remove()
             if once:
                 return

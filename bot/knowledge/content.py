@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.countries import canonical_country
 from bot.knowledge.forms import FORMS
 
 CONFIDENCE_LEVELS = ("high", "medium")
@@ -140,10 +141,15 @@ def parse_topic(raw: object, file: str, problems: list[str]) -> Topic | None:
     if not isinstance(raw_countries, dict):
         problems.append(f"{where}: 'countries' must map country ids to answers")
         raw_countries = {}
-    for country, variant in raw_countries.items():
-        texts = _parse_forms(variant, f"{where} countries.{country}", problems)
+    for key, variant in raw_countries.items():
+        # One id scheme (ISO codes of data/geo/countries.yml); reviewers may write a name.
+        country = canonical_country(str(key))
+        if country is None:
+            problems.append(f"{where}: unknown country '{key}' (see data/geo/countries.yml)")
+            continue
+        texts = _parse_forms(variant, f"{where} countries.{key}", problems)
         if texts:
-            countries[str(country)] = texts
+            countries[country] = texts
     return Topic(
         id=topic_id,
         intent=intent,

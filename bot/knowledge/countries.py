@@ -1,103 +1,103 @@
-"""Destination countries: canonical ids (as in data/content/README.md), aliases, names.
+"""Destination countries for the bot and the content: ids, names, and finding one in a text.
 
-Latin aliases match whole words or word starts ("malaysia", "malaysiama"); Devanagari
-aliases match anywhere, because Nepali attaches postpositions ("मलेसियामा", "कतारको").
+One id scheme for the whole project: ISO 3166-1 alpha-2 codes as keyed in
+``data/geo/countries.yml`` (also read by the gateway's place matcher and by
+scripts/generate_lookups.py for the NLU ``country`` lookup). Content files may key a country
+variant by its code ("MY") or by any of its names ("malaysia", "saudi_arabia"); the content
+loader turns every key into the code.
+
+Finding a country in a message: a Latin name matches as a whole word, optionally with a
+Nepali postposition attached ("malaysiama", "qatarko"); a Devanagari name matches followed by
+an optional postposition ("मलेसियामा", "कतारको"). The earliest mention wins, the longest name
+on a tie. Whole words only, so "chin" (China) never matches "chinta", nor "oman" "woman".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-# id: (English name, Devanagari name, Latin aliases, extra Devanagari aliases)
-_COUNTRIES: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "malaysia": (
-        "Malaysia",
-        "मलेसिया",
-        ("malaysia", "malesiya", "malaysiya", "malesia"),
-        ("मलेशिया", "मलयसिया"),
-    ),
-    "qatar": ("Qatar", "कतार", ("qatar", "katar", "doha"), ("दोहा",)),
-    "saudi_arabia": (
-        "Saudi Arabia",
-        "साउदी अरब",
-        ("saudi", "saudi arabia", "saudi arab", "ksa", "riyadh", "jeddah"),
-        ("साउदी", "सउदी", "रियाद", "जेद्दा"),
-    ),
-    "uae": (
-        "the UAE",
-        "युएई",
-        ("uae", "dubai", "abu dhabi", "emirates", "dubei"),
-        ("दुबई", "यूएई", "युएइ", "अबुधाबी"),
-    ),
-    "kuwait": ("Kuwait", "कुवेत", ("kuwait", "kuwet", "kuweit"), ("कुवेत", "कुवैत")),
-    "bahrain": ("Bahrain", "बहराइन", ("bahrain", "baharain", "bahrin"), ("बहराईन", "बहराइन")),
-    "oman": ("Oman", "ओमान", ("oman", "muscat"), ("ओमान", "मस्कट")),
-    "south_korea": (
-        "South Korea",
-        "दक्षिण कोरिया",
-        ("korea", "south korea", "koriya", "seoul"),
-        ("कोरिया",),
-    ),
-    "japan": ("Japan", "जापान", ("japan", "tokyo"), ("जापान",)),
-    "israel": ("Israel", "इजरायल", ("israel", "israil", "ijrayal"), ("इजरायल", "इजराइल")),
-    "lebanon": ("Lebanon", "लेबनान", ("lebanon", "beirut"), ("लेबनान", "लेबनन")),
-    "india": (
-        "India",
-        "भारत",
-        ("india", "bharat", "delhi", "mumbai"),
-        ("भारत", "इन्डिया", "इण्डिया", "दिल्ली"),
-    ),
-    "myanmar": ("Myanmar", "म्यानमार", ("myanmar", "burma"), ("म्यानमार", "बर्मा")),
-    "thailand": ("Thailand", "थाइल्याण्ड", ("thailand", "bangkok"), ("थाइल्याण्ड", "थाइल्यान्ड")),
-    "cambodia": ("Cambodia", "कम्बोडिया", ("cambodia", "kambodia"), ("कम्बोडिया",)),
-    "laos": ("Laos", "लाओस", ("laos",), ("लाओस",)),
-    "jordan": ("Jordan", "जोर्डन", ("jordan",), ("जोर्डन", "जोर्डान")),
-    "cyprus": ("Cyprus", "साइप्रस", ("cyprus", "saipras"), ("साइप्रस",)),
-    "poland": ("Poland", "पोल्यान्ड", ("poland",), ("पोल्यान्ड", "पोल्याण्ड")),
-    "romania": ("Romania", "रोमानिया", ("romania",), ("रोमानिया",)),
-    "maldives": ("Maldives", "माल्दिभ्स", ("maldives", "maldive", "maldip"), ("माल्दिभ्स", "माल्दिभ")),
-}
+import yaml
 
-COUNTRY_IDS: tuple[str, ...] = tuple(_COUNTRIES)
+COUNTRIES_PATH = Path(__file__).resolve().parents[2] / "data" / "geo" / "countries.yml"
+_LATIN_POSTPOSITIONS = "ma|maa|ko|ka|ki|le|lai|bata|tira|sanga|samma|tir"
+_DEVANAGARI_POSTPOSITIONS = "मा|को|का|की|ले|लाई|बाट|तिर|सँग|सम्म"
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name_en: str
+    name_ne: str
+    names: tuple[str, ...]  # every name people write, folded (see _norm)
 
 
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
+    text = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(text.replace("_", " ").replace(".", "").split())
+
+
+def _is_devanagari(text: str) -> bool:
+    return any("\u0900" <= ch <= "\u097f" for ch in text)
+
+
+@cache
+def countries(path: Path = COUNTRIES_PATH) -> dict[str, Country]:
+    """Every country of data/geo/countries.yml by code."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = {}
+    for code, entry in raw.items():
+        names = [entry["en"], entry["ne"], entry["ne-Latn"], *(entry.get("variants") or [])]
+        folded = tuple(dict.fromkeys(_norm(str(name)) for name in names if str(name).strip()))
+        out[str(code)] = Country(str(code), str(entry["en"]), str(entry["ne"]), folded)
+    return out
+
+
+@cache
+def _patterns() -> list[tuple[re.Pattern[str], int, str]]:
+    patterns = []
+    for code, country in countries().items():
+        for name in country.names:
+            if _is_devanagari(name):
+                rx = rf"{re.escape(name)}(?:{_DEVANAGARI_POSTPOSITIONS})?(?![\u0900-\u097f])"
+            else:
+                rx = rf"(?<![a-z0-9]){re.escape(name)}(?:{_LATIN_POSTPOSITIONS})?(?![a-z0-9])"
+            patterns.append((re.compile(rx), len(name), code))
+    return patterns
 
 
 def canonical_country(value: str | None) -> str | None:
-    """Map an entity value or any alias to its country id, or None."""
-    if not value:
+    """The code for a code ("MY", "my" is not accepted: it is a word), a name or an alias."""
+    if not value or not value.strip():
         return None
-    text = _norm(value).strip()
-    key = text.replace(" ", "_")
-    if key in _COUNTRIES:
-        return key
-    return find_country(text)
+    if value.strip() in countries():
+        return value.strip()
+    return find_country(_norm(value))
 
 
 def find_country(text: str | None) -> str | None:
-    """The first country mentioned in ``text`` (longest alias wins), or None."""
+    """The first country mentioned in ``text`` (longest name on a tie), or None."""
     if not text:
         return None
-    norm = _norm(text)
-    best: tuple[int, int, str] | None = None  # (position, -length, id)
-    for country_id, (_en, ne, latin, deva) in _COUNTRIES.items():
-        for alias in latin:
-            match = re.search(rf"(?<![a-z]){re.escape(alias)}", norm)
-            if match:
-                cand = (match.start(), -len(alias), country_id)
-                best = cand if best is None or cand < best else best
-        for alias in (ne, *deva):
-            pos = norm.find(_norm(alias))
-            if pos >= 0:
-                cand = (pos, -len(alias), country_id)
-                best = cand if best is None or cand < best else best
+    norm = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    best: tuple[int, int, str] | None = None  # (position, -length, code)
+    for pattern, length, code in _patterns():
+        match = pattern.search(norm)
+        if match:
+            candidate = (match.start(), -length, code)
+            best = candidate if best is None or candidate < best else best
     return best[2] if best else None
 
 
-def country_name(country_id: str, form: str) -> str:
+def country_name(code: str, form: str) -> str:
     """Display name: Devanagari for ``ne``, English for ``en`` and ``ne-Latn``."""
-    en, ne, _latin, _deva = _COUNTRIES.get(country_id, (country_id, country_id, (), ()))
-    return ne if form == "ne" else en
+    country = countries().get(code)
+    if country is None:
+        return code
+    return country.name_ne if form == "ne" else country.name_en
+
+
+COUNTRY_IDS: tuple[str, ...] = tuple(countries())

@@ -1,11 +1,16 @@
-"""The three language forms the bot speaks (same codes as bot.language.detector)."""
+"""The three language forms the bot speaks (defined once in data/vocabulary.yml)."""
 
 from __future__ import annotations
+
+from bot.vocabulary import FORMS
 
 EN = "en"
 NE = "ne"
 NE_LATN = "ne-Latn"
-FORMS: tuple[str, ...] = (EN, NE, NE_LATN)
+if (EN, NE, NE_LATN) != FORMS:  # the code names these three; the data file must agree
+    raise RuntimeError(f"data/vocabulary.yml forms {FORMS} are not {(EN, NE, NE_LATN)}")
+
+__all__ = ["EN", "FORMS", "NE", "NE_LATN", "normalise_form"]
 
 
 def normalise_form(value: object, default: str = EN) -> str:

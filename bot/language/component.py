@@ -5,12 +5,15 @@ Add it at the end of the pipeline (after DIETClassifier / FallbackClassifier)::
     - name: bot.language.component.LanguageFormDetector
       min_confidence: 0.8   # optional, default DEFAULT_MIN_CONFIDENCE
 
-For every message with text it appends one entity ``language_form`` whose value is
-``en``, ``ne`` or ``ne-Latn`` - but only when the user explicitly asked for a form
-("English please", "नेपालीमा", "RN", see ``bot.language.detector``) or the detection is
-confident. Unknown or unsure messages ("ok", "😀", "123") get no entity, so the
-``language`` slot (``from_entity: language_form``) keeps its value. Intents and the
-entities of other extractors are left untouched.
+One language decision per message: the gateway makes it (explicit choice > confident
+detection > the conversation's form, see webhooks/conversations/router.py) and sends it as
+``metadata["language"]``; this component then tags the message with that form, always, so
+the ``language`` slot (``from_entity: language_form``) and every response and action follow
+the gateway. Without that metadata (``rasa shell``, ``rasa test``, Rasa's ``/model/parse``)
+it decides itself, the same way: an explicit request ("English please", "नेपालीमा", "RN",
+see ``bot.language.detector``) or a confident detection; unknown or unsure messages ("ok",
+"😀", "123") get no entity, so the slot keeps its value. Intents and the entities of other
+extractors are left untouched.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.language.detector import DEFAULT_MIN_CONFIDENCE, FORMS, detect, requested_form, warm_up
 
 ENTITY_NAME = "language_form"
+METADATA = "metadata"
+METADATA_KEY = "language"  # the gateway's decision for this message
 EXTRACTOR_NAME = "LanguageFormDetector"
 
 
@@ -88,12 +93,26 @@ class LanguageFormDetector(GraphComponent, EntityExtractorMixin):
             "extractor": EXTRACTOR_NAME,
         }
 
+    def decided_entity(self, text: str, metadata: Any) -> dict[str, Any] | None:
+        """The gateway's decision from the message metadata, or None."""
+        form = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
+        if form not in FORMS:
+            return None
+        return {
+            "entity": self.entity,
+            "value": form,
+            "start": 0,
+            "end": len(text),
+            "confidence": 1.0,
+            "extractor": EXTRACTOR_NAME,
+        }
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
-            entity = self.language_entity(text)
+            entity = self.decided_entity(text, message.get(METADATA)) or self.language_entity(text)
             if entity is None:
                 continue
             entities = list(message.get(ENTITIES, []))

@@ -76,6 +76,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.knowledge.forms import EN, FORMS, NE, NE_LATN
+
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
     "EN",
@@ -84,17 +86,16 @@ __all__ = [
     "NE_LATN",
     "UNKNOWN",
     "Detection",
+    "FormDecision",
     "choose_form",
+    "decide_form",
     "detect",
     "requested_form",
     "warm_up",
 ]
 
-EN = "en"
-NE = "ne"
-NE_LATN = "ne-Latn"
+
 UNKNOWN = "unknown"
-FORMS = (EN, NE, NE_LATN)
 
 #: A detection at or above this confidence may change the conversation's form.
 DEFAULT_MIN_CONFIDENCE = 0.8
@@ -125,6 +126,15 @@ _MIN_LATIN_LETTERS = 3
 _LANGDETECT_PROFILES = ("en", "sw", "so", "tl", "id", "pt", "es", "it", "fi", "hr", "sk")
 _NE_SUFFIXES = ("harulai", "haruko", "harule", "haru", "lai", "le", "ko", "ma", "maa")
 _NE_SUFFIXES += ("bata", "sanga", "dekhi", "samma", "tira", "lagi")
+# Postpositions, particles and verb forms that only Nepali grammar has (not "ma", "ho", "k":
+# English has them too); one of them in Latin text with a positive score decides ne-Latn.
+_NE_GRAMMAR = frozenset(
+    {
+        "ko", "lai", "le", "bata", "sanga", "chha", "cha", "xa", "chhaina", "chaina", "xaina",
+        "hunchha", "huncha", "hunxa", "garnu", "garne", "parchha", "parcha", "parxa", "kasari",
+        "kati", "kina", "kaha", "malai", "mero", "meri", "tapai", "tapailai", "hajur",
+    }
+)  # fmt: skip
 
 _URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|np|gov|info|io|me|ly)\b\S*",
@@ -132,6 +142,7 @@ _URL_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[a-z]+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
+_LAUGHTER_RE = re.compile(r"([hj][aeiou])\1+h?")
 
 
 @dataclass(frozen=True)
@@ -275,6 +286,8 @@ def _script_counts(text: str) -> tuple[int, int, int]:
 
 def _word_score(model: _Model, word: str) -> tuple[float, str]:
     """Log-odds (positive = romanized Nepali) and the kind of evidence."""
+    if _LAUGHTER_RE.fullmatch(word):  # "hahahaha", "hehehe": no language at all
+        return 0.0, "shared"
     candidates = (word, _REPEAT_RE.sub(r"\1\1", word), _REPEAT_RE.sub(r"\1", word))
     for w in candidates:
         if w in model.shared:
@@ -329,7 +342,12 @@ def _detect_latin(model: _Model, text: str) -> Detection:
         return Detection(UNKNOWN, 0.0, "latin-no-evidence")
     total = sum(s for s, _ in scores)
     reason = f"latin-score={total:.2f}"
-    if abs(total) < _LANGDETECT_BELOW:
+    # Nepali grammar ("bal helpline ko number") makes Latin text ne-Latn by the labelling
+    # convention, however English its nouns: langdetect, which only sees the nouns, is not asked.
+    grammar = total > 0 and any(w in _NE_GRAMMAR for w in words)
+    if grammar:
+        reason += ";ne-grammar"
+    elif abs(total) < _LANGDETECT_BELOW:
         p_en = _langdetect_p_en(model, " ".join(words)[:_LANGDETECT_MAX_CHARS])
         if p_en is not None:
             total += _LANGDETECT_NOT_EN_WEIGHT * (1.0 - p_en) - _LANGDETECT_EN_WEIGHT * p_en
@@ -454,17 +472,43 @@ def requested_form(text: str) -> str | None:
     return named[-1]
 
 
+@dataclass(frozen=True)
+class FormDecision:
+    """The form to answer one message in, and why (``source``)."""
+
+    form: str
+    source: str  # "explicit" | "detected" | "conversation" | "default"
+
+
+def decide_form(
+    current: str | None,
+    text: str,
+    choice: str | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> FormDecision:
+    """The one language decision per message: an explicit request in the text ("nepali ma",
+    "EN"), else an explicit choice made outside the text (the widget's language button), else
+    a confident detection, else the conversation's form, else English."""
+    requested = requested_form(text)
+    if requested is not None:
+        return FormDecision(requested, "explicit")
+    if choice in FORMS:
+        return FormDecision(choice, "explicit")
+    detection = detect(text)
+    confident = detection.form in FORMS and detection.confidence >= min_confidence
+    # One Latin word ("fees", "back", "salary" in a romanized-Nepali conversation) is a
+    # loanword as often as a change of language: it keeps the conversation's form.
+    one_latin_word = detection.form in (EN, NE_LATN) and len(_WORD_RE.findall(_fold(text))) == 1
+    if confident and not (one_latin_word and current in FORMS):
+        return FormDecision(detection.form, "detected")
+    if current in FORMS:
+        return FormDecision(current, "conversation")
+    return FormDecision(EN, "default")
+
+
 def choose_form(
     current: str | None, text: str, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> str:
     """The form to answer in: explicit request, else confident detection, else current,
     else English."""
-    requested = requested_form(text)
-    if requested is not None:
-        return requested
-    detection = detect(text)
-    if detection.form in FORMS and detection.confidence >= min_confidence:
-        return detection.form
-    if current in FORMS:
-        return current
-    return EN
+    return decide_form(current, text, None, min_confidence).form

@@ -51,8 +51,11 @@ def tracker_factory():
         history: list[str] | None = None,
         sender_id: str = "conv-123",
         turn: int | None = None,
+        understanding: dict[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Tracker:
-        metadata: dict[str, Any] = {"channel": channel} if channel else {}
+        metadata = {**({"channel": channel} if channel else {}), **(metadata or {})}
         if turn is not None:
             metadata["turn"] = turn
         latest = {
@@ -62,7 +65,9 @@ def tracker_factory():
             "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
             "metadata": metadata,
         }
-        events = [user_event(name) for name in history or []]
+        if understanding is not None:
+            latest["understanding"] = understanding
+        events = list(events or []) + [user_event(name) for name in history or []]
         events.append({**user_event(intent, text), "parse_data": latest})
         all_slots = {"language": language, "last_topic": None, "last_country": None}
         all_slots.update(slots or {})

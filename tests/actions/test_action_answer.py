@@ -70,7 +70,7 @@ async def test_a_first_question_naming_a_country_gets_that_countrys_answer(
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["NE SMS मलेसिया"]
-    assert SlotSet("last_country", "malaysia") in events
+    assert SlotSet("last_country", "MY") in events
 
 
 @pytest.mark.asyncio
@@ -93,7 +93,7 @@ async def test_followup_country_from_entity(fixture_content, tracker_factory, di
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["EN SMS Malaysia"]
-    assert SlotSet("last_country", "malaysia") in events
+    assert SlotSet("last_country", "MY") in events
 
 
 @pytest.mark.asyncio
@@ -131,7 +131,16 @@ async def test_followup_country_without_variant_is_honest(
 async def test_followup_without_previous_topic(
     fixture_content, tracker_factory, dispatcher, domain
 ):
-    await run(dispatcher, tracker_factory("followup_country", "what about Malaysia?"), domain)
+    # "I want to work in Malaysia" before any question: what people ask about a destination,
+    # as a numbered choice answered for that country (only topics the content has)
+    events = await run(
+        dispatcher, tracker_factory("followup_country", "what about Malaysia?"), domain
+    )
+    assert texts(dispatcher) == ["Which do you mean? Reply with a number:\n1 Legal agency fee"]
+    [state] = [e["value"] for e in events if e["name"] == "choice_state"]
+    assert (state["choices"], state["country"]) == (["free_visa_free_ticket"], "MY")
+    dispatcher.messages.clear()
+    await run(dispatcher, tracker_factory("followup_country", "and there?"), domain)
     assert texts(dispatcher)[0].startswith("Which topic do you mean?")
 
 
@@ -152,7 +161,7 @@ async def test_and_in_nepali_re_renders_the_last_answer(
         "switch_language",
         "and in Nepali?",
         language="ne",
-        slots={"last_topic": "free_visa_free_ticket", "last_country": "malaysia"},
+        slots={"last_topic": "free_visa_free_ticket", "last_country": "MY"},
     )
     events = await run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["NE SMS मलेसिया"]

@@ -5,7 +5,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.language import ActionSetLanguage, keyword_form
 from actions.messages import MESSAGES, missing_forms
-from actions.safety import danger_signal, suspected_danger
+from bot.safety import danger_signal, suspected_danger
 from bot.sms_segments import count_segments, fits
 
 
@@ -70,7 +70,7 @@ def test_suspected_danger(ranking, expected):
     ("intent", "ranking", "expected"),
     [
         ("danger_child", [], "danger_child"),
-        ("greet", [{"name": "danger_violence", "confidence": 0.4}], None),
+        ("greet", [{"name": "danger_violence", "confidence": 0.4}], "danger_violence"),
         (
             "ask_entertainment_rights",
             [
@@ -95,7 +95,10 @@ def test_suspected_danger(ranking, expected):
             ],
             "danger_self_harm",
         ),
-        ("ask_human", [{"name": "danger_violence", "confidence": 0.3}], None),
+        # asking for a person with danger close behind is danger (the NLU component promotes
+        # it, bot/understanding/components.py): the emergency numbers, an urgent hand-off
+        ("ask_human", [{"name": "danger_violence", "confidence": 0.3}], "danger_violence"),
+        ("greet", [{"name": "danger_violence", "confidence": 0.1}], None),
     ],
 )
 def test_danger_signal(intent, ranking, expected):

@@ -3,10 +3,8 @@ GET /api/referrals contract (webhooks/referrals/api.py)."""
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +13,19 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from actions import gateway_client
-from actions.referrals import NEED_WORDS, ActionFindReferrals, find_need, place_query
+from actions.referrals import (
+    ABROAD_NEEDS,
+    NEED_WORDS,
+    ActionFindReferrals,
+    find_need,
+    place_query,
+)
 from actions.settings import Settings
 from bot.sms_segments import count_segments, fits
+from bot.vocabulary import vocabulary
 from scripts.content_check import phone_numbers
 from tests.actions.helpers import TOKEN, reports, texts
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 NEPALI = {"en": "Kathmandu", "ne": "काठमाडौं"}
 
 
@@ -551,13 +555,10 @@ def test_find_need(text, need):
     assert find_need(text) == need
 
 
-def test_need_codes_are_the_gateway_taxonomy():
-    tree = ast.parse((REPO_ROOT / "webhooks" / "referrals" / "taxonomy.py").read_text("utf-8"))
-    codes: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "NEEDS":
-            codes = {k.value for k in node.value.keys}  # type: ignore[union-attr]
-    assert codes and set(NEED_WORDS) == codes
+def test_need_codes_come_from_the_shared_vocabulary():
+    # the gateway's taxonomy reads the same file (tests/referrals/test_lookup_api.py)
+    assert set(NEED_WORDS) == set(vocabulary().needs)
+    assert set(ABROAD_NEEDS) == {"rescue_repatriation", "compensation_claims"}
 
 
 def test_place_query_prefers_the_entity_and_strips_need_words(tracker_factory):

@@ -141,3 +141,27 @@ def test_registered_as_entity_extractor():
     assert registered.clazz is LanguageFormDetector
     assert DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR in registered.types
     assert registered.is_trainable is False
+
+
+@pytest.mark.parametrize("form", ["en", "ne", "ne-Latn"])
+def test_the_gateways_decision_wins_over_the_text(component, form):
+    # One decision per message: the gateway's (metadata "language"), whatever the text says.
+    message = Message(
+        data={TEXT: "How much can an agency charge me?", "metadata": {"language": form}}
+    )
+    component.process([message])
+    [entity] = language_entities(message)
+    assert (entity["value"], entity["confidence"]) == (form, 1.0)
+
+
+def test_the_gateways_decision_also_tags_short_messages(component):
+    message = Message(data={TEXT: "2", "metadata": {"language": "ne"}})
+    component.process([message])
+    assert [e["value"] for e in language_entities(message)] == ["ne"]
+
+
+@pytest.mark.parametrize("metadata", [None, {}, {"language": "fr"}, {"channel": "sms"}, "x"])
+def test_without_a_decision_it_detects_itself(component, metadata):
+    message = Message(data={TEXT: "malai kaam chahiyo", "metadata": metadata})
+    component.process([message])
+    assert [e["value"] for e in language_entities(message)] == ["ne-Latn"]

@@ -39,3 +39,13 @@ def test_generator_reads_data_geo_not_a_hand_list(tmp_path):
     (tmp_path / "aliases.yml").write_text(yaml.safe_dump(aliases, allow_unicode=True), "utf-8")
     names = generate_lookups.place_names(tmp_path)
     assert "newtownpur" in names and "नयाँगाउँ" in names
+
+
+def test_the_country_lookup_is_generated_from_the_one_country_list():
+    data = yaml.safe_load(generate_lookups.COUNTRY_OUT.read_text(encoding="utf-8"))
+    (table,) = data["nlu"]
+    assert table["lookup"] == "country"
+    names = {line[2:].strip() for line in table["examples"].splitlines() if line.strip()}
+    assert names == set(generate_lookups.country_names())
+    for name in ("qatar", "katar", "malaysia", "malesiya", "dubai", "saudi arabia", "koriya"):
+        assert name in names, name

@@ -73,6 +73,9 @@ def widget_gateway(
     settings = {
         "WIDGET_ALLOWED_ORIGINS": widget_sites.ngo,
         "WEB_CHAT_MAX_MESSAGES_PER_10S": str(RATE_LIMIT),
+        # Every test's browser comes from 127.0.0.1: the per-IP limits are tested elsewhere.
+        "WEB_CHAT_SESSION_LIMIT": "1000 per minute",
+        "WEB_CHAT_MESSAGE_LIMIT": "1000 per minute",
     }
     with running_gateway(workdir, widget_rasa, **settings) as gateway:
         widget_sites.ngo_pages["/ngo"] = (
@@ -152,24 +155,39 @@ def demo_url(gateway: Gateway, sites: WidgetSites, **params: str) -> str:
     return f"{gateway.url}/?{query}"
 
 
+def panel(page: Any) -> Any:
+    """The chat panel: inside the widget's frame, on the gateway's origin."""
+    return page.frame_locator("[data-sy=frame]")
+
+
+def panel_frame(page: Any) -> Any:
+    """The frame itself, to run a script in its document (the partner's page cannot)."""
+    return next(f for f in page.frames if "/widget/frame" in f.url)
+
+
 def open_chat(page: Any) -> None:
     page.locator("[data-sy=launcher]").click()
-    page.locator("[data-sy=input]").wait_for()
+    panel(page).locator("[data-sy=input]").wait_for()
 
 
 def send(page: Any, text: str) -> None:
-    before = page.locator("[data-kind=bot], [data-kind=counsellor], [data-sy=error]").count()
-    page.locator("[data-sy=input]").fill(text)
-    page.locator("[data-sy=input]").press("Enter")
-    page.locator("[data-kind=bot], [data-kind=counsellor], [data-sy=error]").nth(before).wait_for()
+    replies = panel(page).locator("[data-kind=bot], [data-kind=counsellor], [data-sy=error]")
+    before = replies.count()
+    panel(page).locator("[data-sy=input]").fill(text)
+    panel(page).locator("[data-sy=input]").press("Enter")
+    replies.nth(before).wait_for()
 
 
 def last_reply(page: Any) -> str:
-    return page.locator("[data-kind=bot] .sy-text").last.text_content()
+    return panel(page).locator("[data-kind=bot] .sy-text").last.text_content()
 
 
 def session_keys(page: Any) -> list[str]:
     return page.evaluate("Object.keys(sessionStorage)")
+
+
+def frame_keys(page: Any) -> list[str]:
+    return panel_frame(page).evaluate("Object.keys(sessionStorage)")
 
 
 # ------------------------------------------------------------------------------ tests
@@ -187,14 +205,15 @@ def test_widget_greets_in_each_language_form(
         "ne-Latn": ("namaste", "Pathaunus", "Namaste!"),
     }
     for form, (greeting, send_label, reply_start) in expected.items():
-        page.locator(f"[data-lang='{form}']").click()
+        panel(page).locator(f"[data-lang='{form}']").click()
         # The widget's own strings switch at once.
-        assert page.locator("[data-sy=send]").text_content() == send_label
-        assert page.locator(f"[data-lang='{form}']").get_attribute("aria-pressed") == "true"
+        assert panel(page).locator("[data-sy=send]").text_content() == send_label
+        assert panel(page).locator(f"[data-lang='{form}']").get_attribute("aria-pressed") == "true"
         send(page, greeting)
         assert last_reply(page).startswith(reply_start)
-        assert widget_rasa.received[-1]["metadata"]["language_override"] == form
-    assert page.locator("[data-kind=user]").count() == 3
+        metadata = widget_rasa.received[-1]["metadata"]
+        assert (metadata["language"], metadata["language_source"]) == (form, "explicit")
+    assert panel(page).locator("[data-kind=user]").count() == 3
 
 
 def test_widget_answers_questions_typed_and_from_quick_replies(
@@ -206,17 +225,17 @@ def test_widget_answers_questions_typed_and_from_quick_replies(
     send(page, "Can my agency keep my passport?")
     assert last_reply(page) == "You asked: Can my agency keep my passport?"
     # No toggle used: the gateway decides the form itself.
-    assert widget_rasa.received[-1]["metadata"]["language_override"] is None
+    assert widget_rasa.received[-1]["metadata"]["language_source"] != "explicit"
 
-    page.locator("[data-sy=quick]", has_text="Labour permit").click()
-    page.locator("[data-kind=bot]").nth(1).wait_for()
+    panel(page).locator("[data-sy=quick]", has_text="Labour permit").click()
+    panel(page).locator("[data-kind=bot]").nth(1).wait_for()
     assert last_reply(page) == "You asked: How do I get a labour permit?"
 
-    page.locator("[data-lang=ne]").click()
-    labels = page.locator("[data-sy=quick]").all_text_contents()
+    panel(page).locator("[data-lang=ne]").click()
+    labels = panel(page).locator("[data-sy=quick]").all_text_contents()
     assert labels == ["मेनु", "परामर्शदातासँग कुरा", "शुल्क", "श्रम स्वीकृति", "बेचबिखनका संकेत"]
-    page.locator("[data-sy=quick]", has_text="श्रम स्वीकृति").click()
-    page.locator("[data-kind=bot]").nth(2).wait_for()
+    panel(page).locator("[data-sy=quick]", has_text="श्रम स्वीकृति").click()
+    panel(page).locator("[data-kind=bot]").nth(2).wait_for()
     assert last_reply(page) == "तपाईंले सोध्नुभयो: श्रम स्वीकृति कसरी लिने?"
 
 
@@ -228,10 +247,10 @@ def test_widget_shows_markup_as_text(
     open_chat(page)
     attack = '<img src=x onerror="alert(1)"><script>alert(2)</script><b>bold</b>'
     send(page, attack)
-    assert page.locator("[data-kind=user] .sy-text").last.text_content() == attack
+    assert panel(page).locator("[data-kind=user] .sy-text").last.text_content() == attack
     assert last_reply(page) == f"You asked: {attack}"  # the bot's echo is text too
     page.wait_for_timeout(300)  # give any onerror handler the chance to fire
-    inside = page.evaluate(
+    inside = panel_frame(page).evaluate(
         "() => document.getElementById('sahayatri-widget').shadowRoot"
         ".querySelectorAll('img, script, b').length"
     )
@@ -249,24 +268,27 @@ def test_widget_quick_exit_leaves_nothing_behind(
     page.goto(demo_url(widget_gateway, widget_sites))
     open_chat(page)
     send(page, "hello")
-    assert any(key.startswith("sahayatri.") for key in session_keys(page))
+    assert "sahayatri.token" in frame_keys(page)
+    token = panel_frame(page).evaluate("sessionStorage.getItem('sahayatri.token')")
     # The exit button is on screen while chatting, at the top of the panel.
-    exit_button = page.locator("#sy-panel [data-sy=exit]")
+    exit_button = panel(page).locator("#sy-panel [data-sy=exit]")
     assert exit_button.is_visible()
     exit_button.click()
     page.wait_for_url(widget_sites.exit_url)
     assert page.locator("#neutral").is_visible()
+    # The token was revoked on the server: a copy of it is worth nothing.
+    revoked = requests.get(f"{widget_gateway.url}/api/chat/messages",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+    assert revoked.status_code == 401
 
     page.go_back()  # the chat page was replaced in history: Back skips it
     assert page.url == f"{widget_sites.neutral}/previous"
-    assert page.locator("[data-sy=message]").count() == 0
 
     # The same tab on the chat site again: nothing was kept.
     page.goto(demo_url(widget_gateway, widget_sites))
     page.locator("[data-sy=launcher]").wait_for()
     assert session_keys(page) == []
-    assert page.locator("#sy-panel").is_hidden()
-    assert page.locator("[data-sy=message]").count() == 0
+    assert page.locator("[data-sy=frame]").count() == 0
 
 
 def test_widget_escape_twice_is_a_quick_exit(
@@ -278,7 +300,7 @@ def test_widget_escape_twice_is_a_quick_exit(
     send(page, "hello")
     page.keyboard.press("Escape")
     page.wait_for_timeout(100)
-    assert page.locator("[data-kind=user]").count() == 1  # one Esc does nothing
+    assert panel(page).locator("[data-kind=user]").count() == 1  # one Esc does nothing
     page.keyboard.press("Escape")
     page.wait_for_url(widget_sites.exit_url)
     assert session_keys(page) == []
@@ -303,35 +325,37 @@ def test_widget_counsellor_reply_arrives_live(
     page = widget_page
     page.goto(demo_url(widget_gateway, widget_sites))
     open_chat(page)
-    page.locator("[data-sy=quick]", has_text="Talk to a counsellor").click()
-    page.locator("[data-kind=bot]").first.wait_for()
+    panel(page).locator("[data-sy=quick]", has_text="Talk to a counsellor").click()
+    panel(page).locator("[data-kind=bot]").first.wait_for()
     assert last_reply(page) == "A counsellor will answer you here soon."
-    status = page.locator(".sy-status")
+    status = panel(page).locator(".sy-status")
     assert status.text_content() == "Waiting for a counsellor. You can keep writing."
 
     reply = "Hello, I am Sita, a counsellor. <b>Are you safe</b> to talk now?"
     counsellor_reply(widget_gateway, reply)
-    message = page.locator("[data-kind=counsellor]")
+    message = panel(page).locator("[data-kind=counsellor]")
     message.wait_for(timeout=10_000)  # arrives by polling, without any action here
     assert message.locator(".sy-text").text_content() == reply
     assert message.locator(".sy-who").text_content() == "Counsellor"
-    page.wait_for_function(
+    panel_frame(page).wait_for_function(
         "() => document.getElementById('sahayatri-widget').shadowRoot"
         ".querySelector('.sy-status').textContent.includes('talking with a counsellor')"
     )
 
     # The person's next message goes to the counsellor, not the bot: no bot reply.
-    replies_before = page.locator("[data-kind=bot]").count()
-    page.locator("[data-sy=input]").fill("Yes, I can talk")
-    page.locator("[data-sy=input]").press("Enter")
-    page.wait_for_function(
+    replies_before = panel(page).locator("[data-kind=bot]").count()
+    panel(page).locator("[data-sy=input]").fill("Yes, I can talk")
+    panel(page).locator("[data-sy=input]").press("Enter")
+    panel_frame(page).wait_for_function(
         "() => !document.getElementById('sahayatri-widget').shadowRoot"
         ".querySelector('.sy').hasAttribute('data-sending')"
     )
-    assert page.locator("[data-kind=bot]").count() == replies_before
+    assert panel(page).locator("[data-kind=bot]").count() == replies_before
 
     # A reply while the panel is closed shows a badge on the launcher.
-    page.locator("[data-sy=close]").click()
+    panel(page).locator("[data-sy=close]").click()
+    assert page.locator("[data-sy=frame]").is_hidden()
+    assert page.locator("[data-sy=launcher]").is_visible()
     counsellor_reply(widget_gateway, "Take your time.")
     page.locator(".sy-badge").wait_for(timeout=10_000)
     assert page.locator(".sy-badge").text_content() == "1 new"
@@ -350,12 +374,12 @@ def test_widget_rate_limit_is_polite(
     for number in range(RATE_LIMIT):
         send(page, f"question {number}")
     send(page, "one more")
-    error = page.locator("[data-sy=error]")
+    error = panel(page).locator("[data-sy=error]")
     assert error.count() == 1
     assert len(error.text_content()) > 10 and "429" not in error.text_content()
     # The words are not lost: back in the box, and no bubble for a message never accepted.
-    assert page.locator("[data-sy=input]").input_value() == "one more"
-    assert page.locator("[data-kind=user]").count() == RATE_LIMIT
+    assert panel(page).locator("[data-sy=input]").input_value() == "one more"
+    assert panel(page).locator("[data-kind=user]").count() == RATE_LIMIT
 
 
 def test_widget_limits_long_messages_with_a_counter(
@@ -364,18 +388,18 @@ def test_widget_limits_long_messages_with_a_counter(
     page = widget_page
     page.goto(demo_url(widget_gateway, widget_sites))
     open_chat(page)
-    box = page.locator("[data-sy=input]")
+    box = panel(page).locator("[data-sy=input]")
     box.fill("a" * 1600)
-    assert page.locator("[data-sy=counter]").text_content() == "1600 / 1600"
-    assert page.locator("[data-sy=send]").is_enabled()
+    assert panel(page).locator("[data-sy=counter]").text_content() == "1600 / 1600"
+    assert panel(page).locator("[data-sy=send]").is_enabled()
     box.fill("a" * 1700)
-    counter = page.locator("[data-sy=counter]").text_content()
+    counter = panel(page).locator("[data-sy=counter]").text_content()
     assert "1600" in counter and "100" in counter
-    assert page.locator("[data-sy=send]").is_disabled()
+    assert panel(page).locator("[data-sy=send]").is_disabled()
     assert box.get_attribute("aria-invalid") == "true"
     box.press("Enter")
     page.wait_for_timeout(200)
-    assert page.locator("[data-kind=user]").count() == 0
+    assert panel(page).locator("[data-kind=user]").count() == 0
     assert box.input_value() == "a" * 1700  # nothing thrown away
 
 
@@ -400,16 +424,21 @@ def test_widget_keyboard_only(
     )
     assert ring.startswith("solid") and ring.split(" ", 1)[1] != "none"  # visible focus
     page.keyboard.press("Enter")
-    assert page.evaluate(focused) == "input"
+    panel(page).locator("[data-sy=input]").wait_for()
+    panel_frame(page).wait_for_function(
+        "() => document.getElementById('sahayatri-widget').shadowRoot.activeElement"
+        " && document.getElementById('sahayatri-widget').shadowRoot.activeElement"
+        ".getAttribute('data-sy') === 'input'"
+    )
     page.keyboard.type("hello")
     page.keyboard.press("Enter")
-    page.locator("[data-kind=bot]").wait_for()
+    panel(page).locator("[data-kind=bot]").wait_for()
     assert last_reply(page).startswith("Hello!")
     # Shift+Tab walks back through the panel's controls to the language buttons.
     seen = []
     for _ in range(10):
         page.keyboard.press("Shift+Tab")
-        seen.append(page.evaluate(focused))
+        seen.append(panel_frame(page).evaluate(focused))
     assert seen == [*["quick"] * 5, "lang:ne-Latn", "lang:ne", "lang:en", "close", "exit"]
 
 
@@ -422,12 +451,13 @@ def test_widget_accessibility_basics(
     assert launcher.get_attribute("aria-expanded") == "false"
     open_chat(page)
     assert launcher.get_attribute("aria-expanded") == "true"
-    log = page.locator("[role=log]")
+    log = panel(page).locator("[role=log]")
     assert log.get_attribute("aria-live") == "polite"
-    assert page.get_by_label("Your message").count() == 1
-    assert page.get_by_role("button", name=re.compile("Quick exit")).count() >= 1
+    assert panel(page).get_by_label("Your message").count() == 1
+    assert panel(page).get_by_role("button", name=re.compile("Quick exit")).count() == 1
+    assert page.locator("[data-sy=frame]").get_attribute("title") == "Chat"  # a named frame
     # Text follows the browser's text size, not the host page's root font size.
-    size = page.locator("[data-sy=input]").evaluate("el => getComputedStyle(el).fontSize")
+    size = panel(page).locator("[data-sy=input]").evaluate("el => getComputedStyle(el).fontSize")
     assert size == "16px"
 
 
@@ -443,17 +473,31 @@ def test_widget_embedded_on_another_origin(
                               "getComputedStyle(el).fontSize]")  # fmt: skip
     assert style == ["rgb(29, 79, 94)", "16px"]
     open_chat(page)
-    assert page.locator("[data-sy=send]").text_content() == "Pathaunus"  # data-language
+    assert panel(page).locator("[data-sy=send]").text_content() == "Pathaunus"  # data-language
     send(page, "namaste")
-    assert last_reply(page).startswith("Namaste!")  # the API answered across origins (CORS)
+    assert last_reply(page).startswith("Namaste!")
+    # The partner's page cannot read the conversation: the panel is a frame of the gateway's
+    # origin, whose document and storage the browser keeps from it; it holds no token either.
+    reach = page.evaluate(
+        "() => { const f = document.getElementById('sahayatri-widget').shadowRoot"
+        ".querySelector('iframe'); let doc = 'readable';"
+        " try { doc = f.contentDocument === null ? 'blocked' : 'readable'; }"
+        " catch (e) { doc = 'blocked'; }"
+        " return [doc, new URL(f.src).origin, document.body.innerText]; }"
+    )
+    assert reach[0] == "blocked" and reach[1] == widget_gateway.url
+    assert "namaste" not in reach[2].lower()
+    host_keys = session_keys(page)
+    assert all(key.startswith("sahayatri.host.") for key in host_keys), host_keys
+    assert not any("token" in key or "log" in key for key in host_keys)
     # The fallback font is reachable from the partner's page (a CORS font fetch).
     loaded = page.evaluate(
         "async () => (await document.fonts.load(\"16px 'Sahayatri Devanagari'\", 'नमस्ते'))"
         ".map(face => face.status)"
     )
     assert loaded == ["loaded"]
-    page.locator("#sy-panel [data-sy=exit]").click()
-    page.wait_for_url(widget_sites.exit_url)
+    panel(page).locator("#sy-panel [data-sy=exit]").click()
+    page.wait_for_url(widget_sites.exit_url)  # quick exit leaves the partner's page too
 
 
 def test_widget_recovers_from_an_expired_session(
@@ -467,10 +511,11 @@ def test_widget_recovers_from_an_expired_session(
     page.goto(demo_url(widget_gateway, widget_sites))
     open_chat(page)
     send(page, "hello")
-    page.evaluate("sessionStorage.setItem('sahayatri.token', 'not-a-real-token')")
+    panel_frame(page).evaluate("sessionStorage.setItem('sahayatri.token', 'not-a-real-token')")
     send(page, "hello again")
     assert last_reply(page) == "You asked: hello again"
-    assert page.evaluate("sessionStorage.getItem('sahayatri.token')") != "not-a-real-token"
+    token = panel_frame(page).evaluate("sessionStorage.getItem('sahayatri.token')")
+    assert token != "not-a-real-token"
 
 
 def test_widget_keeps_the_chat_across_pages_of_the_same_tab(
@@ -481,8 +526,8 @@ def test_widget_keeps_the_chat_across_pages_of_the_same_tab(
     open_chat(page)
     send(page, "hello")
     page.reload()
-    page.locator("[data-kind=bot]").wait_for()
-    assert page.locator("#sy-panel").is_visible()
+    panel(page).locator("[data-kind=bot]").wait_for()
+    assert page.locator("[data-sy=frame]").is_visible()
     assert last_reply(page).startswith("Hello!")
     assert all(key.startswith("sahayatri.") for key in session_keys(page))
     assert page.evaluate("localStorage.length") == 0
@@ -495,15 +540,15 @@ def test_widget_devanagari_screenshot(
     page = widget_page
     page.goto(demo_url(widget_gateway, widget_sites, language="ne"))
     open_chat(page)
-    assert page.locator("[data-sy=send]").text_content() == "पठाउनुहोस्"
+    assert panel(page).locator("[data-sy=send]").text_content() == "पठाउनुहोस्"
     send(page, "नमस्ते")
     send(page, "म्यानपावरलाई कति पैसा तिर्नुपर्छ?")
-    page.evaluate("document.fonts.ready")
+    panel_frame(page).evaluate("document.fonts.ready")
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "widget-devanagari.png"
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
-    family = page.locator(".sy-text").first.evaluate("el => getComputedStyle(el).fontFamily")
+    family = panel(page).locator(".sy-text").first.evaluate("el => getComputedStyle(el).fontFamily")
     assert "Noto Sans Devanagari" in family and "Sahayatri Devanagari" in family
 
 
@@ -535,6 +580,12 @@ def test_widget_serving_headers(widget_gateway: Gateway) -> None:
     demo = requests.get(f"{url}/", timeout=10)
     assert "default-src 'self'" in demo.headers["Content-Security-Policy"]
     assert "<script>" not in demo.text  # no inline script: CSP-friendly
+    frame = requests.get(f"{url}/widget/frame?lang=ne&title=Call+9800000000", timeout=10)
+    policy = frame.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' http://127.0.0.1:" in policy  # the partner site may frame it
+    assert "X-Frame-Options" not in frame.headers and "<script>" not in frame.text
+    assert "9800000000" not in frame.text  # a crafted title is dropped
+    assert requests.get(f"{url}/", timeout=10).headers["X-Frame-Options"] == "DENY"
 
 
 def test_widget_loads_no_third_party_resources(

@@ -102,7 +102,7 @@ class FakeRasa:
         self.received.append(payload)
         sender, text = payload.get("sender", ""), str(payload.get("message", ""))
         metadata = payload.get("metadata") or {}
-        form = form_of(text, metadata.get("language_override") or metadata.get("language_hint"))
+        form = metadata.get("language") or form_of(text, None)  # the gateway's decision
         if COUNSELLOR_WORDS.search(text):
             requests.post(
                 f"{self.gateway_url}/internal/handoffs",

@@ -1,14 +1,19 @@
-"""Log-in, lockout, forced password change, sessions, CSRF and security headers."""
+"""Log-in, throttling, forced password change, server-side sessions, CSRF and headers."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import Flask
+from sqlalchemy import select, update
 
 from tests.console.support import PASSWORD, Console, actions, make_user
 from tests.gateway.support import settings_for
 from webhooks import create_app
+from webhooks.console import throttle
+from webhooks.console.sessions import ConsoleSession
+from webhooks.console.throttle import LoginThrottle
 from webhooks.extensions import db
 from webhooks.models import User, utcnow
 
@@ -38,17 +43,123 @@ def test_wrong_password_is_refused_and_audited(anonymous: Console, counsellor: U
     assert anonymous.get("/console/queue").status_code == 302
 
 
-def test_lockout_after_five_failures(anonymous: Console, counsellor: User) -> None:
-    for _ in range(5):
+def _waits(key: str) -> int:
+    db.session.expire_all()
+    row = db.session.get(LoginThrottle, key)
+    return (
+        0
+        if row is None or row.wait_until is None
+        else int((row.wait_until - utcnow()).total_seconds())
+    )
+
+
+def test_failures_slow_guessing_down_without_locking_the_owner_out(
+    app: Flask, anonymous: Console, counsellor: User
+) -> None:
+    for _ in range(5):  # free tries
         assert anonymous.login("asha", "wrong password!").status_code == 401
-    db.session.refresh(counsellor)
-    assert counsellor.locked_until is not None
-    assert counsellor.locked_until > utcnow() + timedelta(minutes=14)
-    # Locked: even the right password is refused for 15 minutes.
-    assert anonymous.login("asha").status_code == 401
-    counsellor.locked_until = utcnow() - timedelta(seconds=1)
+    assert anonymous.login("asha", "wrong password!").status_code == 401
+    # Now each try must wait: refused at once, the right password unchecked, with Retry-After.
+    response = anonymous.login("asha")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    for _ in range(20):  # an attacker keeps guessing: ever longer waits...
+        _expire_waits()
+        anonymous.login("asha", "wrong password!")
+    assert _waits("ip:127.0.0.1") > 60  # ...for the guesser's address
+    assert 0 < _waits("user:asha") <= 60  # ...but the account waits a minute at most
+    # The owner, from another address, gets in once that minute has passed.
+    owner = Console(app.test_client())
+    _expire_waits("user:asha")
+    response = owner.post("/console/login", {"username": "asha", "password": PASSWORD})
+    assert response.status_code == 429  # the test client shares the guesser's address...
+    owner_ip = {"REMOTE_ADDR": "192.0.2.7"}
+    token = owner.token()
+    response = owner.client.post(
+        "/console/login",
+        data={"username": "asha", "password": PASSWORD, "csrf_token": token},
+        environ_overrides=owner_ip,
+    )
+    assert response.status_code == 302  # ...from its own it is in
+    assert _waits("user:asha") == 0  # and the account's count starts again
+
+
+def _expire_waits(prefix: str = "") -> None:
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key.startswith(prefix))
+        .values(wait_until=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
-    assert anonymous.login("asha").status_code == 302
+
+
+def test_failure_counters_are_atomic(app: Flask) -> None:
+    keys = throttle.keys_for("198.51.100.1", "someone")
+
+    def fail() -> None:
+        with app.app_context():
+            throttle.record_failure(keys)
+            db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(fail) for _ in range(16)]:
+            future.result()
+    db.session.expire_all()
+    assert db.session.get(LoginThrottle, keys["ip"]).failures == 16
+    assert db.session.get(LoginThrottle, keys["user"]).failures == 16
+
+
+def test_backoff_doubles_up_to_a_ceiling() -> None:
+    rule = throttle.RULES["user"]
+    delays = [rule.delay(n).total_seconds() for n in range(4, 14)]
+    assert delays[:5] == [0, 0, 1, 2, 4]
+    assert max(delays) == 60
+
+
+def test_logout_revokes_a_copied_cookie(app: Flask, as_counsellor: Console) -> None:
+    thief = app.test_client()
+    for cookie in as_counsellor.client._cookies.values():  # the same cookie, copied
+        thief.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert thief.get("/console/queue").status_code == 200
+    assert as_counsellor.post("/console/logout").status_code == 302
+    assert thief.get("/console/queue").status_code == 302
+    assert thief.get("/console/api/queue").status_code == 401
+
+
+def _session_row() -> ConsoleSession:
+    db.session.expire_all()
+    return db.session.scalars(select(ConsoleSession).order_by(ConsoleSession.id.desc())).first()
+
+
+def test_an_idle_session_ends_and_polling_does_not_keep_it_alive(as_counsellor: Console) -> None:
+    row = _session_row()
+    row.last_active_at = utcnow() - timedelta(minutes=20)
+    db.session.commit()
+    for _ in range(3):  # the console's automatic polling
+        assert as_counsellor.get("/console/api/queue").status_code == 200
+    assert _session_row().last_active_at < utcnow() - timedelta(minutes=19)
+    row = _session_row()
+    row.last_active_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    assert as_counsellor.get("/console/api/queue").status_code == 401
+    assert _session_row().end_reason == "idle"
+    assert as_counsellor.get("/console/queue").status_code == 302
+
+
+def test_a_person_using_the_console_keeps_the_session(as_counsellor: Console) -> None:
+    row = _session_row()
+    row.last_active_at = utcnow() - timedelta(minutes=29)
+    db.session.commit()
+    assert as_counsellor.get("/console/queue").status_code == 200
+    assert _session_row().last_active_at > utcnow() - timedelta(minutes=1)
+
+
+def test_a_session_ends_12_hours_after_log_in_whatever_happens(as_counsellor: Console) -> None:
+    row = _session_row()
+    row.created_at = utcnow() - timedelta(hours=12, seconds=1)
+    db.session.commit()
+    assert as_counsellor.get("/console/queue").status_code == 302
+    assert _session_row().end_reason == "expired"
 
 
 def test_login_takes_a_minimum_time(app: Flask, counsellor: User) -> None:

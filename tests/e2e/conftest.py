@@ -1,8 +1,10 @@
-"""Starts the real service (trained model, rasa, action server, gateway under gunicorn).
+"""Starts the real service (trained model, Rasa, action server, gateway, worker) as `make run`
+does: the Procfile under supervisord (scripts/supervise.py).
 
 Everything runs as separate processes on free loopback ports, with its own databases in a
-temporary folder, exactly as the Procfile runs them. The model is trained once and cached in
-models/ (Rasa's fingerprint retrains only when data or config change).
+temporary folder; Twilio's REST API is a local fake (counsellor and late replies go there).
+The model is trained once and cached in models/ (Rasa's fingerprint retrains only when data
+or config change).
 
 Rasa reaches the real action server through ``ActionServerSwitch``, a pass-through that a test
 can tell to make one action fail the way a raising action does (rasa_sdk answers 500), after
@@ -15,6 +17,7 @@ import base64
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -26,6 +29,7 @@ import pytest
 import requests
 
 from scripts.train import ROOT, ensure_model
+from tests.gateway.fake_twilio import FakeTwilioApi, running_fake_twilio
 from tests.support.http_stub import QuietJsonHandler, running_server
 
 STARTUP_TIMEOUT_SECONDS = 240
@@ -44,6 +48,7 @@ class ActionServerSwitch:
     ``fail[name] = runs`` answers the next call of action ``name`` with rasa_sdk's answer to an
     exception (HTTP 500) after forwarding it ``runs`` times to the real action server (0: the
     action never ran; 1: its side effects happened, then it raised; 2: it also ran twice).
+    GET requests (the gateway's readiness check of ``/health``) pass through unchanged.
     """
 
     target: str
@@ -68,6 +73,14 @@ class ActionServerSwitch:
                 else:
                     self.reply_json(500, {"error": "raised on purpose", "request_body": body})
 
+            def do_GET(self) -> None:
+                base = switch.target.rsplit("/webhook", 1)[0]
+                try:
+                    forwarded = requests.get(base + self.path, timeout=5)
+                    self.reply_json(forwarded.status_code, forwarded.json())
+                except (requests.RequestException, ValueError):
+                    self.reply_json(502, {"error": "action server unreachable"})
+
         return Handler
 
 
@@ -75,27 +88,47 @@ class ActionServerSwitch:
 class Service:
     base_url: str
     env: dict[str, str]
-    logs: dict[str, Path]
+    logs: Path  # the folder of the processes' logs
+    supervisor_config: Path
+    twilio: FakeTwilioApi
+    workdir: Path
     actions: ActionServerSwitch
 
     def log_text(self) -> str:
-        return "\n".join(path.read_text(errors="replace") for path in self.logs.values())
+        return "\n".join(
+            path.read_text(errors="replace") for path in sorted(self.logs.glob("*.log"))
+        )
+
+    def pid(self, name: str) -> int:
+        """The process id supervisord gives for ``name`` (0 when it is not running)."""
+        out = subprocess.run(
+            [str(SUPERVISORCTL), "-c", str(self.supervisor_config), "pid", name],
+            capture_output=True, text=True, timeout=30,
+        ).stdout.strip()  # fmt: skip
+        return int(out) if out.isascii() and out.isdigit() else 0
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
+        _wait_ready(f"{self.base_url}/readyz", timeout, self.logs)
 
 
-def _wait_ready(url: str, processes: dict[str, subprocess.Popen], logs: dict[str, Path]) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+SUPERVISORCTL = ROOT / ".venv-gateway" / "bin" / "supervisorctl"
+
+
+def _wait_ready(
+    url: str, timeout: float, logs: Path, supervisor: subprocess.Popen | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited early:\n{logs[name].read_text()[-3000:]}")
+        if supervisor is not None and supervisor.poll() is not None:
+            raise RuntimeError("supervisord exited early")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(1)
-    tails = "\n".join(f"--- {n}\n{p.read_text()[-2000:]}" for n, p in logs.items())
-    raise RuntimeError(f"service not ready after {STARTUP_TIMEOUT_SECONDS}s\n{tails}")
+    tails = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in logs.glob("*.log"))
+    raise RuntimeError(f"service not ready after {timeout}s\n{tails}")
 
 
 @pytest.fixture(scope="session")
@@ -110,59 +143,69 @@ def action_switch() -> Iterator[tuple[ActionServerSwitch, str, int]]:
 def service(
     tmp_path_factory: pytest.TempPathFactory, action_switch: tuple[ActionServerSwitch, str, int]
 ) -> Iterator[Service]:
-    model = ensure_model()
+    """The whole service as `make run` starts it: the Procfile under supervisord."""
+    ensure_model()
     switch, switch_url, actions_port = action_switch
     workdir = tmp_path_factory.mktemp("service")
     rasa_port, gateway_port = free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(gateway_port),
-        "PUBLIC_BASE_URL": gateway_url,
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
-        "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "RASA_API_TOKEN": secrets.token_urlsafe(16),
-        "DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_TIMEOUT_SECONDS": "10",
-        "ACTION_SERVER_URL": switch_url,
-        "RASA_TRACKER_DB": str(workdir / "tracker.db"),
-        "GATEWAY_URL": gateway_url,
-        "SANIC_HOST": "127.0.0.1",
-    }
-    venv_rasa, venv_gateway = ROOT / ".venv-rasa" / "bin", ROOT / ".venv-gateway" / "bin"
-    commands = {
-        "actions": [str(venv_rasa / "rasa"), "run", "actions", "--actions", "actions",
-                    "--port", str(actions_port)],
-        "rasa": [str(venv_rasa / "rasa"), "run", "--enable-api", "--auth-token",
-                 env["RASA_API_TOKEN"], "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--model", str(model), "--endpoints", "endpoints.yml",
-                 "--credentials", "credentials.yml"],
-        "gateway": [str(venv_gateway / "gunicorn"), "--bind", f"127.0.0.1:{gateway_port}",
-                    "--workers", "1", "--threads", "4", "--no-control-socket",
-                    "webhooks:create_app()"],
-    }  # fmt: skip
-    subprocess.run(
-        [str(venv_gateway / "flask"), "--app", "webhooks:create_app()", "db", "upgrade"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    logs = {name: workdir / f"{name}.log" for name in commands}
-    processes: dict[str, subprocess.Popen] = {}
-    try:
-        for name, command in commands.items():
-            processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=logs[name].open("w"), stderr=subprocess.STDOUT
-            )
-        _wait_ready(f"{gateway_url}/readyz", processes, logs)
-        yield Service(gateway_url, env, logs, switch)
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
+    with running_fake_twilio() as twilio:
+        env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(gateway_port),
+            "GATEWAY_WORKERS": "1",
+            "GATEWAY_THREADS": "8",
+            "PUBLIC_BASE_URL": gateway_url,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
+            "DATA_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "TWILIO_ACCOUNT_SID": "AC" + "e" * 32,
+            "TWILIO_SMS_FROM": "+15005550006",
+            "TWILIO_API_BASE_URL": twilio.url,
+            "RASA_API_TOKEN": secrets.token_urlsafe(24),
+            "DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
+            "RASA_HOST": "127.0.0.1",
+            "RASA_PORT": str(rasa_port),
+            "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "RASA_TIMEOUT_SECONDS": "10",
+            "ACTIONS_HOST": "127.0.0.1",
+            "ACTIONS_PORT": str(actions_port),
+            "ACTION_SERVER_URL": switch_url,  # Rasa -> the switch -> the real action server
+            "RASA_TRACKER_DB": str(workdir / "tracker.db"),
+            "GATEWAY_URL": gateway_url,
+            "SESSION_COOKIE_SECURE": "false",
+            # The chaos test's steady load comes from one address and few sessions.
+            "WEB_CHAT_MESSAGE_LIMIT": "1000 per minute",
+            "WEB_CHAT_MAX_MESSAGES_PER_10S": "30",
+        }
+        subprocess.run(
+            [str(ROOT / ".venv-gateway" / "bin" / "flask"), "--app", "webhooks:create_app()",
+             "db", "upgrade"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        state = workdir / "supervisor"
+        supervisor = subprocess.Popen(
+            [str(ROOT / ".venv-gateway" / "bin" / "python"), "scripts/supervise.py",
+             "--procfile", "Procfile", "--state", str(state)],
+            cwd=ROOT, env=env, stdout=(workdir / "supervisord.log").open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        service = Service(
+            gateway_url, env, state / "log", state / "supervisord.conf", twilio, workdir, switch
+        )
+        try:
+            _wait_ready(f"{gateway_url}/readyz", STARTUP_TIMEOUT_SECONDS, state / "log", supervisor)
+            yield service
+        finally:
+            os.killpg(supervisor.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=20)
+                supervisor.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(supervisor.pid, signal.SIGKILL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The chaos test kills processes of the shared service: it runs after the others."""
+    items.sort(key=lambda item: item.get_closest_marker("chaos") is not None)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 QUESTIONS = {
     "en": [
         ("how do i get a labour permit to work abroad", "labour_permit"),
-        ("who pays for my visa and air ticket to qatar", "free_visa_free_ticket:qatar"),
+        ("who pays for my visa and air ticket to qatar", "free_visa_free_ticket:QA"),
         ("how to check if a manpower company is real", "verify_agency"),
         ("where do i complain about my agent who cheated me", "complain_dofe"),
         ("can i go to dubai on a visit visa and work there", "visit_visa"),
@@ -45,7 +45,7 @@ QUESTIONS = {
     ],
     "ne": [
         ("श्रम स्वीकृति कसरी लिने", "labour_permit"),
-        ("कतारमा भिसा र टिकटको पैसा कसले तिर्छ", "free_visa_free_ticket:qatar"),
+        ("कतारमा भिसा र टिकटको पैसा कसले तिर्छ", "free_visa_free_ticket:QA"),
         ("म्यानपावर असली हो कि होइन कसरी थाहा पाउने", "verify_agency"),
         ("एजेन्टले ठग्यो उजुरी कहाँ गर्ने", "complain_dofe"),
         ("भिजिट भिसामा काम गर्न जान मिल्छ", "visit_visa"),

@@ -21,6 +21,9 @@ class FakeTwilioApi:
     sent: list[dict[str, str]] = field(default_factory=list)
     fail_with: int | None = None  # HTTP status to answer with instead of accepting
     drop_answers: int = 0  # create the message, then close the connection, this often
+    # Message records Twilio keeps (what we sent, plus any a test adds), and what was deleted.
+    records: list[dict[str, str]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     def handler(self) -> type[QuietJsonHandler]:
         api = self
@@ -39,12 +42,38 @@ class FakeTwilioApi:
                     return
                 sid = "SM" + uuid.uuid4().hex
                 api.sent.append({**form, "sid": sid})
+                api.records.append({"sid": sid, "to": form.get("To"), "from": form.get("From")})
                 if api.drop_answers:
                     api.drop_answers -= 1
                     self.close_connection = True
                     return
                 self.reply_json(201, {"sid": sid, "status": "queued", "to": form.get("To"),
                                   "body": form.get("Body")})  # fmt: skip
+
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                if not path.endswith("/Messages.json"):
+                    self.reply_json(404, {"code": 20404, "message": "not found", "status": 404})
+                    return
+                wanted = {k: v[0] for k, v in parse_qs(query).items()}
+                found = [
+                    {"sid": r["sid"], "to": r["to"], "from": r["from"], "status": "delivered"}
+                    for r in api.records
+                    if r["sid"] not in api.deleted
+                    and all(r.get(key.lower()) == value for key, value in wanted.items()
+                            if key in ("To", "From"))
+                ]  # fmt: skip
+                self.reply_json(200, {"messages": found, "next_page_uri": None, "page": 0,
+                                      "page_size": 100, "uri": self.path})  # fmt: skip
+
+            def do_DELETE(self) -> None:
+                sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
+                if api.fail_with:
+                    self.reply_json(api.fail_with, {"code": 20500, "status": api.fail_with})
+                    return
+                api.deleted.append(sid)
+                self.send_response(204)
+                self.end_headers()
 
         return Handler
 

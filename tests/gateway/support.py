@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.turn_report import TurnReport
 from webhooks.cli import signed_twilio_request
-from webhooks.conversations.bot_client import BotTurn, BotUnavailable
+from webhooks.conversations.bot_client import BotReply, BotTurn, BotUnavailable
 
 AUTH_TOKEN = "test-twilio-auth-token"
 PUBLIC_BASE_URL = "https://sahayatri.example.org"
@@ -25,11 +25,15 @@ class FakeBot:
 
     replies: list[str] = field(default_factory=lambda: ["bot reply"])
     report: TurnReport | None = None  # what the actions report about each turn
+    buttons: list[dict[str, str]] = field(default_factory=list)  # on the last reply
     down: bool = False
     delay_s: float = 0.0  # a slow turn
     received: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     erased: list[str] = field(default_factory=list)
     appended: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    # NLU parse results by text (POST /model/parse); anything else parses as "greet"
+    parses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parsed: list[str] = field(default_factory=list)
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
         if self.delay_s:
@@ -37,15 +41,26 @@ class FakeBot:
         if self.down:
             raise BotUnavailable
         self.received.append((conversation_id, text, metadata))
-        return BotTurn(list(self.replies), self.report)
+        out = [BotReply(reply) for reply in self.replies]
+        if out and self.buttons:
+            out[-1] = BotReply(out[-1].text, tuple(self.buttons))
+        return BotTurn(out, self.report)
+
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]:
+        if self.down:
+            raise BotUnavailable
+        self.parsed.append(text)
+        default = {"intent": {"name": "greet", "confidence": 0.9}, "intent_ranking": []}
+        return {"text": text, **self.parses.get(text, default)}
 
     def status(self) -> list[dict[str, Any]]:
         return [{"instance": 1, "reachable": not self.down, "model_loaded": not self.down}]
 
-    def erase(self, conversation_id: str) -> None:
+    def erase(self, conversation_id: str) -> int:
         if self.down:
             raise BotUnavailable
         self.erased.append(conversation_id)
+        return 1
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         if self.down:

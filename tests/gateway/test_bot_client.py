@@ -11,7 +11,13 @@ import pytest
 
 from bot.turn_report import KEY, TurnReport, from_custom
 from tests.support.http_stub import running_server
-from webhooks.conversations.bot_client import BotTurn, BotUnavailable, RasaClient, RasaCluster
+from webhooks.conversations.bot_client import (
+    BotReply,
+    BotTurn,
+    BotUnavailable,
+    RasaClient,
+    RasaCluster,
+)
 
 
 class StubRasa(BaseHTTPRequestHandler):
@@ -20,6 +26,10 @@ class StubRasa(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path.startswith("/model/parse"):
+            type(self).received.append({"parse": self.path, "body": body})
+            self._json({"text": body["text"], "intent": {"name": "danger_violence"}})
+            return
         type(self).received.append(body)
         if StubRasa.behaviour == "slow":
             time.sleep(2)
@@ -39,7 +49,11 @@ class StubRasa(BaseHTTPRequestHandler):
                         "recipient_id": body["sender"],
                         "custom": {KEY: {"outcome": "answer", "topic": "insurance"}},
                     },
-                    {"recipient_id": body["sender"], "text": "two"},
+                    {
+                        "recipient_id": body["sender"],
+                        "text": "two",
+                        "buttons": [{"title": "Fees", "payload": "1"}, {"title": 3}, "junk"],
+                    },
                     {"recipient_id": body["sender"], "custom": {KEY: {"outcome": "danger"}}},
                     {"recipient_id": body["sender"], "custom": {KEY: {"outcome": "bogus"}}},
                 ]
@@ -50,12 +64,24 @@ class StubRasa(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _json(self, payload: dict) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(payload).encode())
+
     def do_PUT(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append({"put": self.path, "body": body})
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"{}")
+
+    def do_DELETE(self) -> None:
+        type(self).received.append({"delete": self.path, "auth": self.headers["Authorization"]})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"deleted_events": 11}')
 
     def do_GET(self) -> None:
         self.send_response(200)
@@ -73,11 +99,13 @@ def rasa_url() -> Iterator[str]:
         yield url
 
 
-def test_sends_sender_text_and_metadata_and_returns_texts_and_the_turn_report(rasa_url):
+def test_sends_sender_text_and_metadata_and_returns_replies_and_the_turn_report(rasa_url):
     client = RasaClient(rasa_url, timeout_seconds=2)
-    # The texts only, in order; of the actions' reports the strongest (danger over answer).
+    # The texts in order with their buttons (malformed ones dropped); of the actions' reports
+    # the strongest (danger over answer).
     assert client.send("abc123", "hello", {"channel": "sms"}) == BotTurn(
-        ["one", "two"], TurnReport("danger")
+        [BotReply("one"), BotReply("two", ({"title": "Fees", "payload": "1"},))],
+        TurnReport("danger"),
     )
     assert StubRasa.received == [
         {"sender": "abc123", "message": "hello", "metadata": {"channel": "sms"}}
@@ -105,16 +133,28 @@ def test_status_sends_the_api_token(rasa_url):
     assert "token=t0k" in status["token"]
 
 
-def test_erase_replaces_the_tracker_events_with_none(rasa_url):
-    RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").erase("abc123")
+def test_erase_deletes_through_the_erasure_channel(rasa_url):
+    assert RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").erase("abc123") == 11
     [call] = StubRasa.received
-    assert call["put"].startswith("/conversations/abc123/tracker/events?token=t0k")
-    assert call["body"] == []
+    assert call == {"delete": "/webhooks/erasure/conversations/abc123", "auth": "Bearer t0k"}
 
 
 def test_erase_with_rasa_down_is_unavailable():
     with pytest.raises(BotUnavailable):
         RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).erase("abc123")
+
+
+def test_parse_asks_rasa_nlu_with_the_api_token(rasa_url):
+    parse = RasaClient(rasa_url, timeout_seconds=1, api_token="t0k").parse("he beats me")
+    assert parse["intent"]["name"] == "danger_violence"
+    [call] = StubRasa.received
+    assert call["parse"].startswith("/model/parse?token=t0k")
+    assert call["body"] == {"text": "he beats me"}
+
+
+def test_parse_with_rasa_down_is_unavailable():
+    with pytest.raises(BotUnavailable):
+        RasaClient("http://127.0.0.1:9", timeout_seconds=0.5).parse("hello")
 
 
 # --- several instances: affinity and failover -------------------------------------------------
@@ -159,7 +199,8 @@ def test_an_unreachable_instance_fails_over_and_only_its_conversations_move(two_
     cluster = RasaCluster([urls[0], urls[1], DOWN_URL], timeout_seconds=2)
     order = {c: cluster.order_for(c) for c in (f"c{n}" for n in range(60))}
     for conversation in order:
-        assert cluster.send(conversation, "hi", {}).replies == ["one", "two"]
+        turn = cluster.send(conversation, "hi", {})
+        assert [reply.text for reply in turn.replies] == ["one", "two"]
     for conversation, preference in order.items():
         served_by = preference[0] if preference[0] != 2 else preference[1]
         assert conversation in senders(stubs[served_by])  # home, or next after the down one
@@ -214,8 +255,9 @@ def test_readyz_lists_each_instance_and_is_ready_while_one_serves(two_instances,
 
     urls, _stubs = two_instances
     app = create_app(
-        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{urls[0]}, {DOWN_URL}")
-    )
+        settings_for(tmp_path, DATABASE_URL=database_url, RASA_URL=f"{urls[0]}, {DOWN_URL}",
+                     ACTION_SERVER_URL=f"{urls[0]}/webhook")  # the stub answers /health too
+    )  # fmt: skip
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
     assert [i["reachable"] for i in response.get_json()["rasa_instances"]] == [True, False]
@@ -240,3 +282,11 @@ def test_malformed_reports_are_ignored(custom):
 def test_report_codes_that_are_not_codes_are_dropped():
     report = from_custom({KEY: {"outcome": "answer", "topic": "fees; DROP", "family": "fees"}})
     assert report == TurnReport("answer", None, "fees")
+
+
+def test_the_cluster_parses_on_the_conversations_instance(two_instances):
+    urls, stubs = two_instances
+    cluster = RasaCluster(urls, timeout_seconds=2)
+    home = cluster.order_for("c1")[0]
+    assert cluster.parse("c1", "he beats me")["intent"]["name"] == "danger_violence"
+    assert [c["body"] for c in stubs[home].received] == [{"text": "he beats me"}]

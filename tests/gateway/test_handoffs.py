@@ -194,6 +194,70 @@ def test_while_waiting_the_bot_is_silent_and_messages_are_kept_for_counsellors(
     assert last.status == MessageStatus.FOR_COUNSELLOR.value
 
 
+SELF_HARM = {
+    "intent": {"name": "danger_self_harm", "confidence": 0.93},
+    "intent_ranking": [{"name": "danger_self_harm", "confidence": 0.93}],
+}
+
+
+def test_danger_while_waiting_gets_the_numbers_at_once_and_raises_the_priority(
+    app, client, twilio, tmp_path, fake_bot, fake_twilio
+):
+    app.config["ON_CALL_NUMBER"] = "+9779851000000"
+    use_schedule(app, never_open(tmp_path), fake_bot)
+    conversation = conversation_for(twilio)
+    open_via_api(client, conversation)  # asked, normal: no alert
+    assert fake_twilio.sent == []
+    fake_bot.parses["i want to kill myself tonight"] = SELF_HARM
+    calls_before = len(fake_bot.received)
+    body = twilio.post("i want to kill myself tonight").get_data(as_text=True)
+    assert "1166" in body and "102" in body  # the self-harm reply, at once
+    assert len(fake_bot.received) == calls_before  # no bot turn: the counsellor has her
+    handoff = db.session.scalar(select(Handoff))
+    assert handoff.priority == "urgent"
+    assert handoff.summary["danger_during_handoff"] == "danger_self_harm"
+    assert "handoff_danger_detected" in actions()
+    [alert] = fake_twilio.sent  # out of hours: the on-call counsellor is alerted, once
+    assert alert["To"] == "+9779851000000"
+    last_inbound = db.session.scalars(
+        select(Message).filter_by(direction="in").order_by(Message.id.desc())
+    ).first()
+    assert last_inbound.status == MessageStatus.FOR_COUNSELLOR.value
+    twilio.post("i want to kill myself tonight")
+    assert len(fake_twilio.sent) == 1
+
+
+def test_danger_during_a_handoff_answers_in_the_persons_form(client, twilio, fake_bot):
+    conversation = conversation_for(twilio)
+    open_via_api(client, conversation)
+    text = "उसले मलाई कुट्छ"
+    fake_bot.parses[text] = {
+        "intent": {"name": "nlu_fallback", "confidence": 0.5},
+        "intent_ranking": [{"name": "danger_violence", "confidence": 0.4}],
+    }
+    body = twilio.post(text).get_data(as_text=True)
+    assert "100" in body and "प्रहरी" in body
+    assert db.session.scalar(select(Handoff.priority)) == "urgent"
+
+
+def test_ordinary_messages_during_a_handoff_stay_silent_and_normal(client, twilio, fake_bot):
+    conversation = conversation_for(twilio)
+    open_via_api(client, conversation)
+    body = twilio.post("when will someone answer").get_data(as_text=True)
+    assert "<Message>" not in body
+    assert fake_bot.parsed == ["when will someone answer"]  # checked all the same
+    assert db.session.scalar(select(Handoff.priority)) == "normal"
+
+
+def test_with_rasa_down_a_handoff_message_still_reaches_the_queue(client, twilio, fake_bot):
+    conversation = conversation_for(twilio)
+    open_via_api(client, conversation)
+    fake_bot.down = True
+    assert twilio.post("he beats me").status_code == 200
+    last = db.session.scalars(select(Message).order_by(Message.id.desc())).first()
+    assert last.status == MessageStatus.FOR_COUNSELLOR.value
+
+
 @pytest.mark.parametrize("word", ["cancel", "BOT", "रद्द", "radda"])
 def test_the_person_can_cancel_waiting(client, twilio, fake_bot, word):
     conversation = conversation_for(twilio)

@@ -32,3 +32,13 @@ from webhooks.conversations.keywords import Keyword, match_keyword
 )
 def test_only_a_keyword_alone_counts(text, expected):
     assert match_keyword(text) is expected
+
+
+@pytest.mark.parametrize("key", ["help_keyword", "started", "handoff_cancelled"])
+@pytest.mark.parametrize("form", ["en", "ne", "ne-Latn"])
+def test_help_and_start_point_at_the_menu_the_bot_answers(key, form):
+    from bot.understanding.choices import recognise
+    from webhooks.conversations.texts import text
+
+    assert "MENU" in text(key, form)
+    assert recognise("MENU").kind == "menu"  # and the bot's recogniser knows the word

@@ -197,3 +197,31 @@ def test_a_long_sms_reply_is_split_into_messages_that_fit(twilio, fake_twilio):
     assert len(messages) == 3
     assert all(m.sms_segments <= 3 for m in messages)
     assert [sent["Body"] for sent in fake_twilio.sent] == [m.body for m in messages]
+
+
+@pytest.mark.parametrize("settings", [{"TWILIO_ACCOUNT_SID": ""}, {"TWILIO_SMS_FROM": ""}])
+def test_a_channel_that_cannot_send_fails_at_once_with_a_reason(tmp_path, settings):
+    """Not configured or refused: failed, a reason, counted; the worker never retries it."""
+    from flask_migrate import upgrade
+
+    from tests.gateway.support import FakeBot, TwilioSender, settings_for
+    from webhooks import create_app
+    from webhooks.console.statistics import channel_stats
+    from webhooks.services import init_services
+    from webhooks.worker import run_once
+
+    app = create_app(settings_for(tmp_path, **settings))
+    init_services(app, bot=FakeBot())
+    with app.app_context():
+        upgrade()
+        conversation = conversation_from(TwilioSender(app.test_client()))
+        [message] = services().outbox.queue(conversation, "a counsellor's reply")
+        assert message.status == MessageStatus.FAILED.value
+        assert "not" in message.last_error and "Twilio" in message.last_error
+        assert message.next_attempt_at is None
+        retried, _ = run_once(utcnow() + timedelta(days=1))
+        assert retried == 0
+        [sms] = [row for row in channel_stats() if row.channel == "sms"]
+        assert sms.failed == 1
+        db.session.remove()
+        db.engine.dispose()

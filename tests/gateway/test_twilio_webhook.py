@@ -224,7 +224,27 @@ def test_each_contact_keeps_one_conversation_id(twilio, fake_bot):
 def test_language_hint_follows_the_person_not_a_short_ok(twilio, fake_bot):
     replies(twilio.post("मलाई विदेश जान श्रम स्वीकृति चाहिन्छ"))
     replies(twilio.post("ok"))
-    assert [metadata["language_hint"] for _, _, metadata in fake_bot.received] == ["ne", "ne"]
+    assert [metadata["language"] for _, _, metadata in fake_bot.received] == ["ne", "ne"]
+    assert [m["language_source"] for _, _, m in fake_bot.received] == ["detected", "conversation"]
+
+
+def test_one_language_decision_per_message_reaches_the_bot(twilio, fake_bot):
+    sender = "+9779800000077"
+    for text in ("malai visa ko barema jankari chahiyo", "fees", "2", "nepali ma", "back"):
+        replies(twilio.post(text, sender=sender))
+    decided = [(m["language"], m["language_source"]) for _, _, m in fake_bot.received]
+    assert decided == [
+        ("ne-Latn", "detected"),
+        ("ne-Latn", "conversation"),  # one English word does not switch the conversation
+        ("ne-Latn", "conversation"),
+        ("ne", "explicit"),
+        ("ne", "conversation"),
+    ]
+
+
+def test_mixed_english_nouns_with_nepali_grammar_are_romanized_nepali(twilio, fake_bot):
+    replies(twilio.post("bal helpline ko number", sender="+9779800000078"))
+    assert fake_bot.received[-1][2]["language"] == "ne-Latn"
 
 
 def test_an_unexpected_error_still_gives_a_safe_reply_and_keeps_the_message(

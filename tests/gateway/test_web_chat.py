@@ -1,4 +1,4 @@
-"""The web widget's chat API: sessions, routing, polling counsellor replies, limits, CORS."""
+"""The web widget's chat API: sessions, routing, polling counsellor replies, limits, framing."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def test_a_session_chats_with_the_bot(client, fake_bot):
     assert fake_bot.received[0][2]["channel"] == "web"
 
 
+def test_the_bots_buttons_reach_the_widget_with_their_message(client, fake_bot, twilio):
+    headers = start(client)
+    fake_bot.replies = ["Choose a topic:"]
+    fake_bot.buttons = [{"title": "Fees", "payload": "1"}, {"title": "Back", "payload": "0"}]
+    [message] = say(client, headers, "menu").get_json()["messages"]
+    assert message["text"] == "Choose a topic:"
+    assert message["buttons"] == fake_bot.buttons
+    # Only the widget gets buttons; SMS gets the text (the bot numbers the choices there).
+    assert "Fees" not in twilio.post("menu").get_data(as_text=True)
+
+
 def test_the_token_is_stored_only_hashed_and_encrypted(client):
     headers = start(client)
     token = headers["Authorization"].split()[1]
@@ -58,8 +69,9 @@ def test_bad_messages_are_a_clear_400(client, payload):
 
 def test_the_language_toggle_wins_and_reaches_the_bot(client, fake_bot):
     headers = start(client)
-    say(client, headers, "hello", language="ne-Latn")
-    assert fake_bot.received[0][2]["language_override"] == "ne-Latn"
+    say(client, headers, "how much can an agency charge me", language="ne-Latn")
+    metadata = fake_bot.received[0][2]
+    assert (metadata["language"], metadata["language_source"]) == ("ne-Latn", "explicit")
     assert db.session.scalar(select(Conversation.language)) == "ne-Latn"
 
 
@@ -110,15 +122,45 @@ def test_html_in_messages_is_stored_and_returned_as_plain_text(client, fake_bot)
     assert stored.body == "<script>alert(1)</script>"
 
 
-def test_cors_allows_only_configured_origins(tmp_path, fake_bot, fake_twilio):
+def test_only_the_widget_frame_calls_the_api_no_other_site_may(tmp_path, fake_bot, fake_twilio):
+    """The chat API is called from the widget's frame, on the gateway's own origin: no CORS,
+    so a partner's page (or any other) cannot call it from a visitor's browser."""
     from tests.gateway.support import settings_for
     from webhooks import create_app
 
     app = create_app(settings_for(tmp_path, WIDGET_ALLOWED_ORIGINS="https://ngo.example.org"))
     client = app.test_client()
-    allowed = client.options("/api/chat/session", headers={
+    preflight = client.options("/api/chat/session", headers={
         "Origin": "https://ngo.example.org", "Access-Control-Request-Method": "POST"})  # fmt: skip
-    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://ngo.example.org"
-    other = client.options("/api/chat/session", headers={
-        "Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"})  # fmt: skip
-    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    frame = client.get("/widget/frame")
+    assert (
+        "frame-ancestors 'self' https://ngo.example.org" in frame.headers["Content-Security-Policy"]
+    )
+
+
+def test_quick_exit_revokes_the_token(client):
+    headers = start(client)
+    assert say(client, headers, "hello").status_code == 200
+    assert client.delete("/api/chat/session", headers=headers).status_code == 204
+    assert say(client, headers, "still there?").status_code == 401
+    assert client.get("/api/chat/messages", headers=headers).status_code == 401
+    contact = db.session.scalar(select(Contact))
+    assert contact.address_encrypted == ""
+
+
+def test_a_token_expires_a_day_after_the_last_message(client):
+    from datetime import timedelta
+
+    from webhooks.models import utcnow
+
+    headers = start(client)
+    assert say(client, headers, "hello").status_code == 200
+    conversation = db.session.scalar(select(Conversation))
+    conversation.last_message_at = utcnow() - timedelta(hours=23)
+    db.session.commit()
+    assert client.get("/api/chat/messages", headers=headers).status_code == 200
+    conversation.last_message_at = utcnow() - timedelta(hours=25)
+    db.session.commit()
+    assert client.get("/api/chat/messages", headers=headers).status_code == 401
+    assert say(client, headers, "hello?").status_code == 401

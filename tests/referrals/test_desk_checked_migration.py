@@ -9,7 +9,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from tests.console.support import make_user
 from tests.gateway.support import settings_for
 from webhooks import create_app
 from webhooks.extensions import db
@@ -21,10 +20,23 @@ def test_document_verified_entries_become_desk_checked(tmp_path: Path):
     app = create_app(settings_for(tmp_path))
     with app.app_context():
         upgrade(revision=BEFORE)
-        supervisor = make_user("sita", role="supervisor")
         now = datetime(2026, 11, 24, 12, 0)
         with db.engine.begin() as connection:
             meta = sa.MetaData()
+            # The users table as it was at that revision (later ones change it): no ORM here.
+            users = sa.Table("users", meta, autoload_with=connection)
+            supervisor_id = connection.execute(
+                users.insert().values(
+                    username="sita",
+                    password_hash="!",
+                    role="supervisor",
+                    active=True,
+                    on_duty=False,
+                    must_change_password=False,
+                    failed_logins=0,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
             organisations = sa.Table("referral_organisations", meta, autoload_with=connection)
             services = sa.Table("referral_services", meta, autoload_with=connection)
             org_id = connection.execute(
@@ -55,7 +67,7 @@ def test_document_verified_entries_become_desk_checked(tmp_path: Path):
                         "name_en": "Called",
                         "verified": True,
                         "last_verified": date(2026, 11, 25),
-                        "verified_by_id": supervisor.id,
+                        "verified_by_id": supervisor_id,
                     },
                     {
                         **common,

@@ -279,3 +279,13 @@ def test_entries_older_than_the_configured_age_are_stale(app, client):
     app.config["REFERRALS_STALE_DAYS"] = 5
     payload = client.get("/api/referrals?need=shelter", headers=BOT).get_json()
     assert all(r["stale"] for r in payload["results"])
+
+
+def test_the_taxonomy_is_the_shared_vocabulary():
+    from bot.vocabulary import vocabulary
+    from webhooks.referrals.taxonomy import ABROAD_NEEDS, resolve_need
+
+    needs = vocabulary().needs
+    assert {code: need.label for code, need in needs.items()} == NEEDS
+    assert ABROAD_NEEDS == ("rescue_repatriation", "compensation_claims")
+    assert resolve_need("वकिल") == "legal_aid" and resolve_need("safe house") == "shelter"

@@ -29,6 +29,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
+from webhooks.http_input import parse_id
 from webhooks.models import MessageStatus
 from webhooks.outbound.receipts import Receipt, record_receipt
 from webhooks.services import services
@@ -37,6 +38,8 @@ android_sms_blueprint = Blueprint("android_sms", __name__, url_prefix="/webhooks
 
 CHANNEL = "android_sms"
 MAX_CLOCK_SKEW_SECONDS = 300
+MAX_EVENT_BYTES = 16 * 1024  # an SMS event is well under 4 KB, even a 1,600-character one
+SIGNATURE_HEX_CHARS = 64  # hex HMAC-SHA256
 # One event per state change of each part (modules/webhooks/EventsReceiver.kt): "sms:delivered"
 # once per delivered part, "sms:failed" when a part fails; "sms:cancelled" (app v1.67) when a
 # pending message is cancelled on the phone, so it never went out.
@@ -60,13 +63,19 @@ def verify_android_signature(view: Callable[..., Any]) -> Callable[..., Any]:
         key = current_app.config["ANDROID_SMS_SIGNING_KEY"]
         if not key:
             abort(403, description="the Android SMS gateway channel is not configured")
+        # The declared size first: a huge body is refused before it is read, let alone hashed.
+        length = request.content_length
+        if length is None or length > MAX_EVENT_BYTES:
+            abort(413, description=f"an event has a Content-Length of at most {MAX_EVENT_BYTES}")
         signature = request.headers.get("X-Signature", "")
-        timestamp = request.headers.get("X-Timestamp", "")
-        if not signature or not timestamp.isdigit():
+        timestamp = parse_id(request.headers.get("X-Timestamp"))
+        if not signature or timestamp is None:
             abort(403, description="missing X-Signature or X-Timestamp")
-        if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+        if abs(time.time() - timestamp) > MAX_CLOCK_SKEW_SECONDS:
             abort(403, description="stale or future X-Timestamp")
-        expected = expected_signature(key, request.get_data(), timestamp)
+        if not (signature.isascii() and len(signature) == SIGNATURE_HEX_CHARS):
+            abort(403, description="invalid X-Signature")
+        expected = expected_signature(key, request.get_data(), str(timestamp))
         if not hmac.compare_digest(expected, signature.lower()):
             abort(403, description="invalid X-Signature")
         return view(*args, **kwargs)

@@ -1,8 +1,9 @@
 """The web chat widget's JSON API: anonymous per-tab sessions, the same router as SMS.
 
 A session token stands in for a phone number: it is stored only encrypted and hashed, like
-every contact address, and it lives in the browser tab's sessionStorage, so closing the tab
-or pressing Quick exit leaves nothing behind on a shared phone.
+every contact address, and it lives in the widget frame's sessionStorage (the gateway's own
+origin: the partner's page cannot read it). It expires WEB_CHAT_SESSION_HOURS after the
+conversation's last message, and Quick exit revokes it (``DELETE /api/chat/session``).
 """
 
 from __future__ import annotations
@@ -14,31 +15,25 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
-from flask_cors import CORS
 from sqlalchemy import func, select
 
+from bot.vocabulary import FORMS
+from webhooks.audit import audit
 from webhooks.conversations import store
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.conversations.texts import text as gateway_text
 from webhooks.errors import bad_request
 from webhooks.extensions import db
+from webhooks.http_input import parse_id
+from webhooks.limits import limiter
 from webhooks.models import Contact, Conversation, Direction, Message, MessageStatus, utcnow
 from webhooks.services import services
 
 web_blueprint = Blueprint("web_chat", __name__, url_prefix="/api/chat")
 
 CHANNEL = "web"
-FORMS = ("en", "ne", "ne-Latn")
 POLL_INTERVAL_MS = 1500
 RATE_WINDOW = timedelta(seconds=10)
-
-
-def init_web_cors(app: Any) -> None:
-    """Only the NGO sites in WIDGET_ALLOWED_ORIGINS may call the API from a browser."""
-    origins = app.config["WIDGET_ALLOWED_ORIGINS"]
-    if origins:
-        CORS(app, resources={r"/api/chat/*": {"origins": origins}},
-             allow_headers=["Authorization", "Content-Type"], max_age=600)  # fmt: skip
 
 
 def session_conversation(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,19 +51,29 @@ def session_conversation(view: Callable[..., Any]) -> Callable[..., Any]:
             )
         if contact is None:
             abort(401, description="unknown or missing chat session: start a new one")
+        conversation = store.current_conversation(contact)
+        idle = timedelta(hours=current_app.config["WEB_CHAT_SESSION_HOURS"])
+        if utcnow() - conversation.last_message_at > idle:
+            _revoke(contact, conversation, "expired")
+            abort(401, description="this chat session has expired: start a new one")
         g.chat_token = token
-        g.chat_conversation = store.current_conversation(contact)
+        g.chat_contact = contact
+        g.chat_conversation = conversation
         return view(*args, **kwargs)
 
     return checked
 
 
-def as_json(message: Message) -> dict[str, Any]:
+def as_json(message: Message, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
     sender = "counsellor" if message.author_id else "bot"
-    return {"id": message.id, "from": sender, "text": message.body}
+    out: dict[str, Any] = {"id": message.id, "from": sender, "text": message.body}
+    if buttons:
+        out["buttons"] = buttons  # the bot's choices: title shown, payload sent back
+    return out
 
 
 @web_blueprint.post("/session")
+@limiter.limit(lambda: current_app.config["WEB_CHAT_SESSION_LIMIT"])
 def open_session() -> tuple[Response, int]:
     token = secrets.token_urlsafe(32)
     contact = store.get_or_create_contact(services().vault, CHANNEL, token)
@@ -76,7 +81,24 @@ def open_session() -> tuple[Response, int]:
     return jsonify({"token": token, "poll_interval_ms": POLL_INTERVAL_MS}), 201
 
 
+@web_blueprint.delete("/session")
+@session_conversation
+def end_session() -> tuple[str, int]:
+    """Quick exit: the token stops working at once, wherever a copy of it is."""
+    _revoke(g.chat_contact, g.chat_conversation, "quick_exit")
+    return "", 204
+
+
+def _revoke(contact: Contact, conversation: Conversation, reason: str) -> None:
+    """Make the token unfindable and unreadable; the conversation stays for counsellors."""
+    contact.address_hash = f"ended-{secrets.token_hex(28)}"
+    contact.address_encrypted = ""
+    audit("web_session_ended", conversation=conversation, reason=reason)
+    db.session.commit()
+
+
 @web_blueprint.post("/messages")
+@limiter.limit(lambda: current_app.config["WEB_CHAT_MESSAGE_LIMIT"])
 @session_conversation
 def send_message() -> Response | tuple[Response, int]:
     conversation: Conversation = g.chat_conversation
@@ -99,8 +121,10 @@ def send_message() -> Response | tuple[Response, int]:
                        language_override=language)
     )  # fmt: skip
     replies = [db.session.get(Message, reply_id) for reply_id in result.reply_ids]
+    buttons = result.buttons if len(result.buttons) == len(replies) else [[]] * len(replies)
     db.session.refresh(conversation)
-    return jsonify({"messages": [as_json(m) for m in replies], "state": conversation.state})
+    messages = [as_json(m, b) for m, b in zip(replies, buttons, strict=True)]
+    return jsonify({"messages": messages, "state": conversation.state})
 
 
 @web_blueprint.get("/messages")
@@ -108,13 +132,13 @@ def send_message() -> Response | tuple[Response, int]:
 def poll_messages() -> Response | tuple[Response, int]:
     """Messages for the person newer than ``after`` (counsellor replies arrive this way)."""
     conversation: Conversation = g.chat_conversation
-    after = request.args.get("after", "0")
-    if not after.isdigit():
+    after = parse_id(request.args.get("after", "0"))
+    if after is None:
         return bad_request("after must be a message id")
     messages = db.session.scalars(
         select(Message)
         .filter_by(conversation_id=conversation.id, direction=Direction.OUTBOUND.value)
-        .where(Message.id > int(after))
+        .where(Message.id > after)
         .order_by(Message.id)
         .limit(100)
     ).all()

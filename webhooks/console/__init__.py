@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from webhooks.console.accounts import accounts_blueprint
 from webhooks.console.audit_log import audit_blueprint
 from webhooks.console.auth import csrf, login_manager
+from webhooks.console.blocks import blocks_blueprint
 from webhooks.console.cases import cases_blueprint
 from webhooks.console.cli import users_cli
 from webhooks.console.common import CHANNELS, LANGUAGES, localtime
@@ -50,6 +51,7 @@ for _feature in (
     audit_blueprint,
     statistics_blueprint,
     wellbeing_blueprint,
+    blocks_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)
@@ -77,7 +79,11 @@ def console_context() -> dict[str, Any]:
 def init_console(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
+    # Sessions are also ended on the server (webhooks/console/sessions.py); the cookie
+    # lives no longer than the longest session.
+    app.config.setdefault(
+        "PERMANENT_SESSION_LIFETIME", timedelta(hours=app.config["CONSOLE_MAX_SESSION_HOURS"])
+    )
     # CSRF is checked by the console-like blueprints themselves (security.guard), not for
     # every POST in the app: webhooks and the internal API authenticate differently.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False

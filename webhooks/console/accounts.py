@@ -17,7 +17,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from webhooks.audit import audit
-from webhooks.console import auth
+from webhooks.console import auth, throttle
+from webhooks.console import sessions as console_sessions
 from webhooks.console.login import safe_next
 from webhooks.console.permissions import requires
 from webhooks.extensions import db
@@ -57,6 +58,7 @@ def _users_page(status: int = 200, error: str | None = None, **extra: Any) -> tu
         users=users,
         roles=[role.value for role in Role],
         now=utcnow(),
+        slowed=throttle.slowed_usernames(),
         error=error,
         new_form=extra.pop("new_form", None) or NewUserForm(formdata=None),
         action_form=ActionForm(),
@@ -114,6 +116,7 @@ def deactivate(user_id: int) -> Any:
         )
     user.active = False
     user.on_duty = False
+    console_sessions.end_all(user, "deactivated")
     audit("user_deactivated", current_user, user_id=user.id)
     return _updated(user)
 
@@ -156,8 +159,7 @@ def reset_password(user_id: int) -> tuple[str, int]:
 @requires("users.manage")
 def unlock(user_id: int) -> Any:
     user = _user(user_id)
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear(throttle.keys_for(None, user.username)["user"])
     audit("user_unlocked", current_user, user_id=user.id)
     return _updated(user)
 

@@ -1,4 +1,4 @@
-"""Console accounts: argon2 passwords, lockout, one-time passwords, session checks."""
+"""Console accounts: argon2 passwords, throttled log-in, one-time passwords, session checks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,15 +16,15 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 
 from webhooks.audit import audit
+from webhooks.console import sessions as console_sessions
+from webhooks.console import throttle
 from webhooks.extensions import db
+from webhooks.http_input import parse_id
 from webhooks.models import Role, User, utcnow
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-SESSION_STAMP_KEY = "auth_stamp"
 
 hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take about as long.
@@ -40,19 +39,15 @@ login_manager.session_protection = "basic"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    user_number = parse_id(user_id)
+    if user_number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_number)
     if user is None or not user.active:
         return None
-    if session.get(SESSION_STAMP_KEY) != session_stamp(user):
-        return None  # password changed or reset since this session began
+    if not console_sessions.check(user):
+        return None  # logged out, timed out, or ended by a password change
     return user
-
-
-def session_stamp(user: User) -> str:
-    """Changes whenever the password does, ending every other session of that account."""
-    return user.password_hash[-16:]
 
 
 def one_time_password() -> str:
@@ -98,18 +93,20 @@ def verify_password(user: User, password: str) -> bool:
 class LoginResult:
     user: User | None
     error: str | None
+    retry_after: int = 0  # seconds to wait before the next try (throttled)
 
 
 LOGIN_FAILED = (
-    "Wrong username or password. After 5 failed attempts an account is locked for 15 minutes."
+    "Wrong username or password. After several failed attempts each new try must wait a "
+    "little longer."
 )
 
 
-def attempt_login(username: str, password: str) -> LoginResult:
-    """Check the credentials, count failures, lock after 5; always takes about as long."""
+def attempt_login(username: str, password: str, ip: str | None = None) -> LoginResult:
+    """Check the credentials unless throttled; count failures; always takes about as long."""
     started = time.monotonic()
     try:
-        return _attempt_login(username.strip().lower(), password)
+        return _attempt_login(username.strip().lower()[:64], password, ip)
     finally:
         floor = current_app.config["CONSOLE_LOGIN_MIN_SECONDS"]
         remaining = floor - (time.monotonic() - started)
@@ -117,34 +114,27 @@ def attempt_login(username: str, password: str) -> LoginResult:
             time.sleep(remaining)
 
 
-def _attempt_login(username: str, password: str) -> LoginResult:
+def _attempt_login(username: str, password: str, ip: str | None) -> LoginResult:
+    keys = throttle.keys_for(ip, username)
+    wait = throttle.wait_seconds(keys)
+    if wait:  # refused before any password is checked: guessing costs the guesser time
+        return LoginResult(None, f"Too many failed attempts. Try again in {wait} seconds.", wait)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username))
     now = utcnow()
     if user is None:
         _verify_dummy(password)
         audit("login_failed", reason="unknown_user")
-        db.session.commit()
-        return LoginResult(None, LOGIN_FAILED)
-    if user.locked_until is not None and user.locked_until > now:
-        _verify_dummy(password)
-        audit("login_failed", user, reason="locked")
-        db.session.commit()
+        throttle.record_failure(keys, now)
         return LoginResult(None, LOGIN_FAILED)
     if not verify_password(user, password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        audit("login_failed", user, reason="bad_password", locked=locked)
-        db.session.commit()
+        audit("login_failed", user, reason="bad_password")
+        throttle.record_failure(keys, now)
         return LoginResult(None, LOGIN_FAILED)
     if not user.active:
         audit("login_failed", user, reason="inactive")
         db.session.commit()
         return LoginResult(None, "This account has been deactivated. Ask a supervisor.")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.clear(keys["user"])
     user.last_login_at = now
     audit("login", user)
     db.session.commit()
@@ -158,16 +148,17 @@ def _verify_dummy(password: str) -> None:
 
 def start_session(user: User) -> None:
     session.clear()  # nothing from before the login survives it
+    console_sessions.begin(user)
     login_user(user)
-    session[SESSION_STAMP_KEY] = session_stamp(user)
     session.permanent = True
 
 
 def set_password(user: User, password: str, *, must_change: bool) -> None:
+    """New password; every session of the account ends (the caller commits)."""
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
-    user.failed_logins = 0
-    user.locked_until = None
+    console_sessions.end_all(user, "password")
+    throttle.clear(throttle.keys_for(None, user.username)["user"])
 
 
 def supervisor_exists() -> bool:

@@ -8,10 +8,10 @@ from functools import cache
 
 import yaml
 
+from bot.vocabulary import FORMS
 from webhooks.config import REPO_ROOT
 
 CANNED_PATH = os.path.join(REPO_ROOT, "data", "canned_responses.yml")
-FORMS = ("en", "ne", "ne-Latn")
 
 
 @dataclass(frozen=True)

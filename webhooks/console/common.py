@@ -15,6 +15,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, or_, select, union
 
+from bot.vocabulary import vocabulary
 from webhooks.console.permissions import has_permission
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
@@ -29,14 +30,10 @@ from webhooks.models import (
 )
 from webhooks.services import services
 
-LANGUAGES = {"en": "English", "ne": "Nepali (Devanagari)", "ne-Latn": "Nepali (Roman)"}
+# Names of the language forms and hand-off reasons: data/vocabulary.yml.
+LANGUAGES = {form: names["en"] for form, names in vocabulary().form_names.items()}
 CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "web": "Web chat", "android_sms": "SMS (Nepal)"}
-REASONS = {
-    "asked": "asked for a counsellor",
-    "danger": "danger detected",
-    "bot_failed": "the bot could not help",
-    "returning": "came back with her case code",
-}
+REASONS = vocabulary().handoff_reason_names
 # The danger intents the bot hands off on (domain.yml), in a counsellor's words.
 DANGER_TYPES = {
     "danger_trafficking": "trafficking (being sold or moved against her will)",
@@ -125,6 +122,19 @@ def summary_items(summary: Any) -> list[tuple[str, str]]:
 def preview(body: str | None) -> str:
     line = " ".join((body or "").split())
     return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
+
+
+PHONE_CHANNELS = ("sms", "whatsapp", "android_sms")
+
+
+def has_number(conversation: Conversation) -> bool:
+    """Whether a phone number is stored for this conversation (web chats never have one)."""
+    contact = conversation.contact
+    return (
+        conversation.channel in PHONE_CHANNELS
+        and contact is not None
+        and bool(contact.address_encrypted)
+    )
 
 
 def mask(address: str) -> str:

@@ -8,6 +8,7 @@ Every view and action is audited with ids only.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -37,6 +38,7 @@ from webhooks.console.common import (
     CHANNELS,
     REASONS,
     find_conversation,
+    has_number,
     holds,
     latest_handoff,
     mask,
@@ -62,6 +64,7 @@ from webhooks.models import (
     Note,
     User,
     WrapUp,
+    utcnow,
 )
 from webhooks.outbound.delivery import OutsideWindowError
 from webhooks.referrals.api import lookup_payload
@@ -210,10 +213,14 @@ def conversation_page(
 ) -> tuple[str, int]:
     messages = _messages(conversation)
     last_id = messages[-1].id if messages else 0
-    try:
-        masked = mask(services().vault.decrypt(conversation.contact.address_encrypted))
-    except ValueError:  # e.g. a rotated key: the conversation must stay readable
-        masked = "•••••••"
+    contact = conversation.contact
+    if not has_number(conversation):  # web chat (a session token), erased, or expired
+        masked = None
+    else:
+        try:
+            masked = mask(services().vault.decrypt(contact.address_encrypted))
+        except ValueError:  # e.g. a rotated key: the conversation must stay readable
+            masked = "•••••••"
     _mark_seen(handoff, last_id)
     audit("conversation_viewed", current_user, conversation,
           handoff=handoff.id if handoff else None)  # fmt: skip
@@ -239,6 +246,10 @@ def conversation_page(
         last_id=last_id,
         masked=masked,
         revealed=revealed,
+        contact=contact,
+        blocked=contact is not None and contact.is_blocked(utcnow()),
+        kept_until=conversation.last_message_at
+        + timedelta(days=current_app.config["RETENTION_DAYS"]),
         notes=notes,
         summary=summary_items(handoff.summary if handoff else None),
         history=history(conversation, handoff),
@@ -487,6 +498,10 @@ def transfer(public_id: str) -> Any:
 @requires("contact.reveal")
 def reveal(public_id: str) -> tuple[str, int]:
     conversation, handoff = viewable(public_id)
+    if not has_number(conversation):
+        # A web chat's "address" is its session token: it would let anyone read and write
+        # into the person's live chat. There is no number to reveal.
+        abort(409, description="This conversation has no phone number to reveal.")
     try:
         number = services().vault.decrypt(conversation.contact.address_encrypted)
     except ValueError:
@@ -504,10 +519,15 @@ def erase(public_id: str) -> BaseResponse:
     form = EraseForm()
     if (form.confirm.data or "").strip() != "ERASE":
         abort(400, description="Type ERASE to confirm: this cannot be undone.")
-    result = erase_conversation(conversation, current_user, services().bot)
-    note = "" if result.bot_copy_erased else " The bot's copy could not be erased now: retry."
+    result = erase_conversation(conversation, current_user, services().eraser)
+    note = (
+        ""
+        if result.complete
+        else " The copies kept by the bot or by Twilio could not all be deleted now: the "
+        "worker keeps trying, and the audit log records when it is done."
+    )
     flash(f"Erased {result.messages} message(s) and {result.notes} note(s).{note}",
-          "ok" if result.bot_copy_erased else "warn")  # fmt: skip
+          "ok" if result.complete else "warn")  # fmt: skip
     return redirect(url_for("console.queue.page"))
 
 

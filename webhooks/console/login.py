@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from webhooks.audit import audit
 from webhooks.console import auth
+from webhooks.console import sessions as console_sessions
 from webhooks.extensions import db
 
 auth_blueprint = Blueprint("auth", __name__)
@@ -56,9 +57,12 @@ def login() -> Any:
     if not form.validate():
         error = "Enter your username and password."
         return render_template("console/login.html", form=form, error=error), 400
-    result = auth.attempt_login(form.username.data, form.password.data)
+    result = auth.attempt_login(form.username.data, form.password.data, request.remote_addr)
     if result.user is None:
-        return render_template("console/login.html", form=form, error=result.error), 401
+        page = render_template("console/login.html", form=form, error=result.error)
+        if result.retry_after:  # throttled (webhooks/console/throttle.py)
+            return page, 429, {"Retry-After": str(result.retry_after)}
+        return page, 401
     auth.start_session(result.user)
     if result.user.must_change_password:
         return redirect(url_for(".change_password"))
@@ -69,7 +73,8 @@ def login() -> Any:
 def logout() -> BaseResponse:
     if current_user.is_authenticated:
         audit("logout", current_user)
-        db.session.commit()
+    console_sessions.end_current("logout")  # a copied cookie is worth nothing from now on
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have logged out.", "info")
@@ -99,7 +104,7 @@ def change_password() -> Any:
     auth.set_password(current_user, form.new_password.data, must_change=False)
     audit("password_changed", current_user)
     db.session.commit()
-    # A new stamp: other sessions of this account end.
+    # set_password ended every session of this account; this one starts afresh.
     auth.start_session(current_user._get_current_object())
     flash("Your password has been changed.", "success")
     return redirect(url_for("console.queue.page"))

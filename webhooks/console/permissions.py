@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "stats.export",  # anonymised aggregates (CSV, JSON), audited
         "wellbeing.view_all",  # every counsellor's load this shift
         "conversation.erase",  # delete a person's messages on their request
+        "contact.block",  # stop an abusive contact's messages reaching anyone (reversible)
         "followups.view_all",  # everyone's follow-ups, not only one's own
     },
 }

@@ -1,8 +1,8 @@
 """What every console-like blueprint shares (the console and the referral directory's pages):
 CSRF on every POST, the forced password change, error pages, and the log-in redirect.
 
-``guard(blueprint)`` installs them (and the console's security headers), so a new console area
-cannot forget one and the areas cannot drift apart.
+``guard(blueprint)`` installs them, so a new console area cannot forget one and the areas cannot
+drift apart. Their security headers come from the app-wide webhooks/security_headers.py.
 """
 
 from __future__ import annotations
@@ -66,27 +66,9 @@ def error_page(error: HTTPException) -> tuple[Any, int]:
     return render_template("console/error.html", status=status, message=message), status
 
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
-
-
-def headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    if request.endpoint != "console.static":
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def guard(blueprint: Blueprint) -> Blueprint:
     """Install the shared checks and error pages on a console-like blueprint (and its children)."""
     blueprint.before_request(protect)
-    blueprint.after_request(headers)
     blueprint.register_error_handler(HTTPException, error_page)
     return blueprint
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -39,6 +39,7 @@ from webhooks.reports.tables import (
     day_window,
 )
 from webhooks.services import services
+from webhooks.stats_archive import all_time_totals
 from webhooks.widget import FONT_NAME
 
 statistics_blueprint = Blueprint("statistics", __name__)
@@ -277,6 +278,8 @@ def stats_page() -> tuple[str, int]:
         chart_script=url_for("console.static", filename="vendor/chart.js/chart.umd.min.js"),
         font_url=url_for("widget.asset", filename=FONT_NAME),
         channel_words=CHANNELS,
+        all_time=all_time_totals(),
+        retention_days=current_app.config["RETENTION_DAYS"],
     ), status
 
 

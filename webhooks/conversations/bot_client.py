@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 RETRY_DOWN_INSTANCE_AFTER_SECONDS = 5.0
 STATUS_TIMEOUT_SECONDS = 2.0
 CONNECTIONS_PER_INSTANCE = 32  # above gunicorn's threads per process: no connection churn
+BULKHEAD_WAIT_SECONDS = 0.5
 
 
 class BotUnavailable(Exception):
@@ -41,11 +43,19 @@ class BotUnreachable(BotUnavailable):
 
 
 @dataclass(frozen=True)
+class BotReply:
+    """One bot message: its text and, for the web widget, its buttons (title, payload)."""
+
+    text: str
+    buttons: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
 class BotTurn:
-    """The bot's answer to one message: its texts in order, and what it reported about the
+    """The bot's answer to one message: its replies in order, and what it reported about the
     turn for the statistics (bot/turn_report.py; None when no action reported)."""
 
-    replies: list[str]
+    replies: list[BotReply]
     report: TurnReport | None = None
 
 
@@ -54,11 +64,13 @@ class BotClient(Protocol):
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn: ...
 
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]: ...
+
     def status(self) -> list[dict[str, Any]]:
         """One entry per instance: ``{"instance": n, "reachable": …, "model_loaded": …}``."""
         ...
 
-    def erase(self, conversation_id: str) -> None: ...
+    def erase(self, conversation_id: str) -> int: ...
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None: ...
 
@@ -83,7 +95,8 @@ class RasaClient:
         self._session.mount("https://", adapter)
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
-        """Send one user message; return the bot's text replies in order and its report."""
+        """Send one user message; return the bot's replies (text and buttons) in order and
+        its report."""
         try:
             response = self._session.post(
                 f"{self.base_url}/webhooks/rest/webhook",
@@ -104,9 +117,33 @@ class RasaClient:
         items = [item for item in payload if isinstance(item, dict)]
         reports = [report for item in items if (report := from_custom(item.get("custom")))]
         return BotTurn(
-            [item["text"] for item in items if isinstance(item.get("text"), str) and item["text"]],
+            [
+                BotReply(item["text"], _buttons(item.get("buttons")))
+                for item in items
+                if isinstance(item.get("text"), str) and item["text"]
+            ],
             strongest(reports),
         )
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU parse of ``text`` (``POST /model/parse``): no bot turn, nothing stored
+        in the tracker. Used to check messages for danger during a hand-off."""
+        try:
+            response = self._session.post(
+                f"{self.base_url}/model/parse",
+                params={"token": self._api_token} if self._api_token else None,
+                json={"text": text},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            payload = response.json()
+        except (requests.RequestException, ValueError) as error:
+            if isinstance(error, requests.RequestException) and _never_reached(error):
+                raise BotUnreachable from error
+            raise BotUnavailable from error
+        if not isinstance(payload, dict):
+            raise BotUnavailable("unexpected parse shape")
+        return payload
 
     def status(self) -> dict[str, Any]:
         """Rasa's /status (which model is loaded); raises BotUnavailable."""
@@ -121,9 +158,24 @@ class RasaClient:
         except (requests.RequestException, ValueError) as error:
             raise BotUnavailable from error
 
-    def erase(self, conversation_id: str) -> None:
-        """Replace the conversation's events in Rasa's tracker store with none."""
-        self._tracker_events("PUT", conversation_id, [])
+    def erase(self, conversation_id: str) -> int:
+        """Delete the conversation from Rasa's tracker store; return the events deleted.
+
+        Through the erasure channel (bot/erasure_channel.py): Rasa 3.6's own API cannot
+        delete a conversation (a PUT of no events deletes nothing with the SQL store).
+        """
+        try:
+            response = self._session.delete(
+                f"{self.base_url}/webhooks/erasure/conversations/{conversation_id}",
+                headers={"Authorization": f"Bearer {self._api_token}"},
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+            return int(response.json()["deleted_events"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise BotUnavailable from error
+        except requests.RequestException as error:
+            raise (BotUnreachable if _never_reached(error) else BotUnavailable) from error
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation's tracker (Rasa HTTP API, needs --enable-api)."""
@@ -148,11 +200,20 @@ class RasaClient:
 class RasaCluster:
     """One or more Rasa instances sharing a tracker store; conversations stick to one."""
 
-    def __init__(self, base_urls: list[str], timeout_seconds: float, api_token: str = "") -> None:
+    def __init__(
+        self,
+        base_urls: list[str],
+        timeout_seconds: float,
+        api_token: str = "",
+        max_concurrent: int = 6,
+    ) -> None:
         if not base_urls:
             raise ValueError("at least one Rasa URL is needed")
         self.instances = [RasaClient(url, timeout_seconds, api_token) for url in base_urls]
         self._down_until = [0.0] * len(self.instances)
+        # A bulkhead: when Rasa is slow, the requests waiting for it are bounded, and the
+        # gateway's other threads stay free for webhooks, the console and health checks.
+        self._turns = threading.BoundedSemaphore(max_concurrent)
 
     def order_for(self, conversation_id: str) -> list[int]:
         """The instances (indexes) in this conversation's stable order of preference.
@@ -191,11 +252,25 @@ class RasaCluster:
         raise last_error or BotUnavailable("no Rasa instance reachable")
 
     def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> BotTurn:
-        return self._on_instance(conversation_id, lambda rasa: rasa.send(conversation_id, text,
-                                                                          metadata))  # fmt: skip
+        if not self._turns.acquire(timeout=BULKHEAD_WAIT_SECONDS):
+            log.warning("bot busy for conversation %s: too many turns waiting", conversation_id)
+            raise BotUnavailable("too many turns in progress")
+        try:
+            return self._on_instance(conversation_id, lambda rasa: rasa.send(
+                conversation_id, text, metadata))  # fmt: skip
+        finally:
+            self._turns.release()
 
-    def erase(self, conversation_id: str) -> None:
-        self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
+    def parse(self, conversation_id: str, text: str) -> dict[str, Any]:
+        """The NLU parse on the conversation's own instance (any instance could: no state)."""
+        return self._on_instance(conversation_id, lambda rasa: rasa.parse(text))
+
+    def erase(self, conversation_id: str) -> int:
+        return self._on_instance(conversation_id, lambda rasa: rasa.erase(conversation_id))
+
+    def available(self) -> bool:
+        """Can some instance answer a turn now (reachable, model loaded)?"""
+        return any(s["reachable"] and s["model_loaded"] for s in self.status())
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._on_instance(conversation_id, lambda rasa: rasa.append_events(conversation_id,
@@ -212,3 +287,16 @@ class RasaCluster:
             loaded = bool(status.get("model_file") or status.get("model_id"))
             statuses.append({"instance": number, "reachable": True, "model_loaded": loaded})
         return statuses
+
+
+def _buttons(raw: Any) -> tuple[dict[str, str], ...]:
+    """Well-formed buttons only: a title and a payload, both text."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        {"title": b["title"], "payload": b["payload"]}
+        for b in raw
+        if isinstance(b, dict)
+        and isinstance(b.get("title"), str)
+        and isinstance(b.get("payload"), str)
+    )

@@ -24,3 +24,6 @@ class RoutingResult:
     replies: list[str] = field(default_factory=list)
     reply_ids: list[int] = field(default_factory=list)
     duplicate: bool = False  # a redelivery: replies are the ones given the first time
+    # Buttons of each reply (aligned with ``replies``), for the web widget only: SMS and
+    # WhatsApp get the choices as numbered text from the bot.
+    buttons: list[list[dict[str, str]]] = field(default_factory=list)

@@ -10,10 +10,10 @@ from functools import cache
 
 import yaml
 
+from bot.vocabulary import FORMS
 from webhooks.config import REPO_ROOT
 
 TEXTS_PATH = os.path.join(REPO_ROOT, "data", "gateway_texts.yml")
-FORMS = ("en", "ne", "ne-Latn")
 
 
 @cache

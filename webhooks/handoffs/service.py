@@ -7,12 +7,13 @@ UPDATE statements, so exactly one wins on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.vocabulary import HANDOFF_PRIORITIES, HANDOFF_REASONS
 from webhooks.audit import audit
 from webhooks.extensions import db
 from webhooks.handoffs.schedule import Schedule
@@ -27,8 +28,8 @@ from webhooks.models import (
     utcnow,
 )
 
-REASONS = ("asked", "danger", "bot_failed", "returning")  # returning: quoted her case code
-PRIORITIES = ("urgent", "normal")
+REASONS = HANDOFF_REASONS  # data/vocabulary.yml ("returning": she quoted her case code)
+PRIORITIES = HANDOFF_PRIORITIES
 
 
 class HandoffError(Exception):
@@ -98,6 +99,32 @@ def open_handoff(
           priority=priority)  # fmt: skip
     db.session.commit()
     return handoff, True
+
+
+def over_hourly_cap(channel: str, per_hour: int, now: datetime | None = None) -> bool:
+    """Have ``per_hour`` hand-offs already been opened on ``channel`` in the last hour?"""
+    since = (now or utcnow()) - timedelta(hours=1)
+    opened = db.session.scalar(
+        select(func.count(Handoff.id)).where(
+            Handoff.channel == channel, Handoff.created_at >= since
+        )
+    )
+    return (opened or 0) >= per_hour
+
+
+def escalate_for_danger(conversation: Conversation, danger: str) -> Handoff | None:
+    """Danger written during a hand-off: the hand-off becomes urgent (audited, with the danger
+    kind for the counsellor's summary). None when no hand-off is active."""
+    handoff = active_handoff(conversation)
+    if handoff is None:
+        return None
+    was = handoff.priority
+    handoff.priority = "urgent"
+    handoff.summary = {**(handoff.summary or {}), "danger_during_handoff": danger}
+    audit("handoff_danger_detected", conversation=conversation, handoff=handoff.id,
+          danger=danger, priority_before=was)  # fmt: skip
+    db.session.commit()
+    return handoff
 
 
 def active_handoff(conversation: Conversation) -> Handoff | None:

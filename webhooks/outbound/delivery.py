@@ -62,6 +62,14 @@ def provider_reference(message: Message) -> str:
     return f"sahayatri-{message.id}"
 
 
+# Channels whose messages are fetched by the person's client rather than sent by us.
+POLLED_CHANNELS = frozenset({"web"})
+NOT_CONFIGURED = {
+    "sms": "not sent: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_SMS_FROM)",
+    "whatsapp": "not sent: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM)",
+    "android_sms": "not sent: the Android SMS gateway is not configured (ANDROID_SMS_SEND_URL)",
+}
+
 # A longer SMS is split into several messages of at most this many segments each.
 SMS_MAX_SEGMENTS = {"sms": 3, "android_sms": 3}
 
@@ -69,7 +77,7 @@ SMS_MAX_SEGMENTS = {"sms": 3, "android_sms": 3}
 @dataclass(frozen=True)
 class Outbox:
     vault: ContactVault
-    senders: Mapping[str, Sender]  # channel -> sender; channels without one keep messages queued
+    senders: Mapping[str, Sender]  # channel -> sender; a channel without one fails its messages
 
     def queue(
         self, conversation: Conversation, body: str, author: User | None = None
@@ -129,9 +137,18 @@ class Outbox:
 
     def attempt(self, message: Message) -> None:
         """One delivery attempt; on failure schedule the next or give up."""
+        if message.channel in POLLED_CHANNELS:
+            return  # delivered by the channel itself: the web widget polls for it
         sender = self.senders.get(message.channel)
         if sender is None:
-            return  # delivered by the channel itself (e.g. the web widget polls for it)
+            # Nothing can ever send it: say so at once (console, statistics), never retry.
+            message.status = MessageStatus.FAILED.value
+            message.next_attempt_at = None
+            message.last_error = NOT_CONFIGURED.get(message.channel, "channel not configured")
+            log.warning("message %s failed: %s channel not configured", message.id,
+                        message.channel)  # fmt: skip
+            db.session.commit()
+            return
         now = utcnow()
         message.attempts += 1
         reference = provider_reference(message)

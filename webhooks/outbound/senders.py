@@ -74,7 +74,9 @@ class TwilioSender:
     def send(self, channel: str, address: str, body: str, reference: str) -> str:
         sender = self._from.get(channel)
         if not sender:
-            raise DeliveryError(f"no Twilio sender configured for {channel}", retryable=False)
+            raise DeliveryError(
+                f"not sent: no Twilio sender configured for {channel}", retryable=False
+            )
         to = WHATSAPP_PREFIX + address if channel == "whatsapp" else address
         options = {}
         if self._status_callback:
@@ -91,6 +93,25 @@ class TwilioSender:
         except (TwilioException, OSError) as error:
             raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
         return message.sid
+
+    def delete_records(self, channel: str, address: str) -> int:
+        """Delete Twilio's copies of every message to or from ``address``; return how many.
+
+        Listing by number also finds the replies sent as TwiML, whose ids we never see.
+        Raises DeliveryError when Twilio cannot be reached or refuses.
+        """
+        who = f"whatsapp:{address}" if channel == "whatsapp" else address
+        deleted = 0
+        try:
+            for direction in ({"to": who}, {"from_": who}):
+                for message in self._client.messages.stream(**direction, page_size=100):
+                    self._client.messages(message.sid).delete()
+                    deleted += 1
+        except TwilioRestException as error:
+            raise DeliveryError(f"Twilio error {error.code or error.status}", True) from error
+        except (TwilioException, OSError) as error:
+            raise DeliveryError(f"Twilio unreachable ({type(error).__name__})", True) from error
+        return deleted
 
 
 class AndroidSmsGatewaySender:

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user
 
+from bot.vocabulary import FORMS
 from webhooks.console.permissions import has_permission
 from webhooks.errors import bad_request
 from webhooks.internal_api import require_internal_token
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 VIEW_PERMISSION = "referrals.view"
 MANAGE_PERMISSION = "referrals.manage"
-LANGS = ("en", "ne", "ne-Latn")
+LANGS = FORMS  # data/vocabulary.yml
 MAX_LIMIT = 50
 
 referrals_api = Blueprint("referrals_api", __name__, url_prefix="/api")

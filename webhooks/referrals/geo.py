@@ -30,6 +30,8 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from webhooks.http_input import parse_id
+
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 
 ACCEPT = 86.0  # fuzzy score at or above which a clearly-best candidate is taken
@@ -426,14 +428,14 @@ class Gazetteer:
 
     def district_by_name(self, name: str) -> District | None:
         """Exact (folded) district name or alias, for imports; towns and fuzzy not accepted."""
-        if name.strip().isdigit():
-            return self.districts.get(int(name.strip()))
+        if (number := parse_id(name.strip())) is not None:
+            return self.districts.get(number)
         targets = [t for t in self.lookup(name) if t.kind == "district"]
         return self.districts[targets[0].district_ids[0]] if len(targets) == 1 else None
 
     def province_by_name(self, name: str) -> Province | None:
-        if name.strip().isdigit():
-            return self.provinces.get(int(name.strip()))
+        if (number := parse_id(name.strip())) is not None:
+            return self.provinces.get(number)
         targets = [t for t in self.lookup(name) if t.kind == "province"]
         return self.provinces[targets[0].province_id] if len(targets) == 1 else None  # type: ignore[index]
 

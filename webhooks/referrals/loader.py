@@ -72,8 +72,26 @@ def read_csv(stream: IO[str]) -> tuple[list[tuple[int, dict[str, Any]]], list[tu
             continue
         if not any((value or "").strip() for value in row.values()):
             continue  # blank line
-        rows.append((reader.line_num, row))
+        rows.append((reader.line_num, {k: unguard_cell(v) for k, v in row.items()}))
     return rows, errors
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: Any) -> Any:
+    """Prefix a quote to text a spreadsheet would run as a formula (``+977…`` included)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard_cell(value: Any) -> Any:
+    """Undo ``guard_cell`` on import, so export then import changes nothing."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def write_csv(stream: IO[str], services: Iterable[ReferralService]) -> int:
@@ -82,7 +100,7 @@ def write_csv(stream: IO[str], services: Iterable[ReferralService]) -> int:
     writer.writeheader()
     count = 0
     for service in services:
-        writer.writerow(entries.to_row(service, geo))
+        writer.writerow({k: guard_cell(v) for k, v in entries.to_row(service, geo).items()})
         count += 1
     return count
 

@@ -1,4 +1,4 @@
-"""The web chat widget: the script NGOs embed, its assets, and a demo page at ``/``.
+"""The web chat widget: the script NGOs embed, its chat frame, its assets, a demo page at ``/``.
 
 NGO sites embed it with one tag, ``<script src="https://<gateway>/widget/sahayatri.js"
 defer></script>``. The loader is served with a short cache lifetime (a fix reaches everyone
@@ -26,15 +26,12 @@ FONT_NAME = "fonts/noto-sans-devanagari-devanagari-400-normal.woff2"
 LOADER_MAX_AGE = 300  # seconds
 ASSET_MAX_AGE = 365 * 24 * 3600
 DEFAULT_EXIT_URL = "https://www.google.com/search?q=weather"
+DEMO_TITLES = ("", "Info", "Chat")
+DEMO_LANGUAGES = ("en", "ne", "ne-Latn")
+DEMO_ICONS = ("chat", "neutral")
 CSS_PLACEHOLDER = '"/*@sahayatri-css*/"'
 FONT_PLACEHOLDER = '"/*@sahayatri-font*/"'
 
-# The demo page is our own: it can have the strictest policy the widget must live under.
-DEMO_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; font-src 'self'; "
-    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'; object-src 'none'"
-)
 
 widget_blueprint = Blueprint("widget", __name__, template_folder="templates")
 
@@ -85,13 +82,51 @@ def _demo_exit_url() -> str:
     return DEFAULT_EXIT_URL
 
 
+def _demo_choice(name: str, allowed: tuple[str, ...]) -> str:
+    """Only the values the demo offers: a crafted link must not make our page say anything."""
+    value = request.args.get(name, allowed[0])
+    return value if value in allowed else allowed[0]
+
+
 @widget_blueprint.get("/")
 def demo() -> Response:
-    response = Response(render_template("widget/demo.html", exit_url=_demo_exit_url()))
-    response.headers["Content-Security-Policy"] = DEMO_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return Response(
+        render_template(
+            "widget/demo.html",
+            exit_url=_demo_exit_url(),
+            title=_demo_choice("title", DEMO_TITLES),
+            language=_demo_choice("language", DEMO_LANGUAGES),
+            icon=_demo_choice("icon", DEMO_ICONS),
+        )
+    )
+
+
+FRAME_TITLE_MAX = 30
+FRAME_TITLE_REFUSED = set(":/@<>&%=+")  # no links, addresses or markup
+
+
+def _frame_title(raw: str) -> str:
+    """A partner's short title in any script; never a number or a link (a crafted frame URL
+    must not make our origin show 'call this number')."""
+    title = raw.strip()
+    if len(title) > FRAME_TITLE_MAX or not title.isprintable():
+        return ""
+    if any(ch.isdigit() or ch in FRAME_TITLE_REFUSED for ch in title):
+        return ""
+    return title
+
+
+@widget_blueprint.get("/widget/frame")
+def frame() -> Response:
+    """The chat panel, on the gateway's own origin, framed by the partner's page.
+
+    Only the partner sites in WIDGET_ALLOWED_ORIGINS may frame it (CSP frame-ancestors, in
+    webhooks/security_headers.py). Its title and language come from the partner's tag; a
+    crafted link cannot make it show a number or a link.
+    """
+    title = _frame_title(request.args.get("title", ""))
+    language = _demo_choice("lang", DEMO_LANGUAGES)
+    return Response(render_template("widget/frame.html", title=title, language=language))
 
 
 @widget_blueprint.get(f"/widget/{LOADER_NAME}")
@@ -124,4 +159,3 @@ def asset(filename: str) -> Response:
 def _public_asset_headers(response: Response) -> None:
     response.headers["Access-Control-Allow-Origin"] = "*"  # public files; fonts need CORS
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response.headers["X-Content-Type-Options"] = "nosniff"

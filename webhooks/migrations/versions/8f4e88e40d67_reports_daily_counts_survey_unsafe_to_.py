@@ -1,7 +1,7 @@
 """reports: daily counts, survey, unsafe to contact
 
 Revision ID: 8f4e88e40d67
-Revises: 5a2a1f1b2e65
+Revises: 74cdb8441fd1
 Create Date: 2026-11-28 05:43:48.879739
 
 """
@@ -13,7 +13,7 @@ import webhooks.extensions
 
 # revision identifiers, used by Alembic.
 revision = "8f4e88e40d67"
-down_revision = "5a2a1f1b2e65"
+down_revision = "74cdb8441fd1"
 branch_labels = None
 depends_on = None
 

@@ -4,10 +4,17 @@
  *           data-title="Chat" data-exit-url="https://www.google.com/search?q=weather"
  *           data-language="en|ne|ne-Latn" data-icon="chat|neutral"></script>
  *
- * No framework, no other requests until the person sends a first message. Everything lives in
- * a shadow root (the host page's CSS cannot break it). Message text is only ever set with
- * textContent. The only thing stored is in sessionStorage under "sahayatri.*" (gone when the
- * tab closes, and at once on Quick exit). The gateway inlines sahayatri.css below when serving.
+ * The same script runs in two places:
+ * - on the partner's page ("host"): only the launcher and the Quick exit button, in a shadow
+ *   root, and an <iframe> of /widget/frame, created when the person opens the chat;
+ * - inside that frame (data-mode="frame"), on the gateway's own origin: the chat panel, its
+ *   token, its transcript (the frame's sessionStorage) and every request to the chat API.
+ * The partner's page (its analytics, or an XSS there) cannot read the conversation: the
+ * browser keeps a cross-origin frame's document and storage out of its reach. The two talk
+ * only through postMessage, about nothing private: open, close, unread count, language, exit.
+ *
+ * No framework. Message text is only ever set with textContent. The gateway inlines
+ * sahayatri.css below when serving.
  */
 (function () {
   "use strict";
@@ -153,7 +160,10 @@
 
   var widgetBase = new URL(".", script.src); // https://gateway/widget/
   var apiBase = new URL("../api/chat/", widgetBase); // https://gateway/api/chat/
+  var gatewayOrigin = widgetBase.origin;
   var data = script.dataset;
+  var FRAME = data.mode === "frame" && window.parent !== window;
+  var HOST_PREFIX = "sahayatri.host."; // the partner page's two flags: a chat exists, is open
 
   function normaliseLanguage(value) {
     var lowered = String(value || "").toLowerCase();
@@ -177,7 +187,231 @@
     neutralIcon: data.icon === "neutral",
   };
 
-  // ---------------------------------------------------------------- tab-session storage
+  // Fonts declared inside a shadow root are ignored by Chrome, so the fallback @font-face goes
+  // on the document, under a family name no host page uses. It is downloaded only if a
+  // Devanagari character must be drawn and no system font before it in the stack has it.
+  adopt(
+    document,
+    "@font-face{font-family:'Sahayatri Devanagari';font-style:normal;font-weight:400;" +
+      "font-display:swap;src:url('" +
+      new URL(FONT_PATH, widgetBase).href +
+      "') format('woff2');unicode-range:" +
+      DEVANAGARI_RANGE +
+      ";}",
+    document.head || document.documentElement
+  );
+
+  if (!FRAME) {
+    hostMain();
+    return;
+  }
+
+  // ---------------------------------------------------------------- on the partner's page
+
+  function hostMain() {
+    var hostStore = {
+      get: function (key) {
+        try {
+          return window.sessionStorage.getItem(HOST_PREFIX + key);
+        } catch (error) {
+          return null;
+        }
+      },
+      set: function (key, value) {
+        try {
+          window.sessionStorage.setItem(HOST_PREFIX + key, value);
+        } catch (error) {
+          /* a private mode: the chat simply does not survive a page change */
+        }
+      },
+      clear: function () {
+        try {
+          window.sessionStorage.removeItem(HOST_PREFIX + "active");
+          window.sessionStorage.removeItem(HOST_PREFIX + "open");
+        } catch (error) {
+          /* nothing stored */
+        }
+      },
+    };
+    var lang = options.language;
+    var frame = null;
+    var frameReady = false;
+    var pendingOpen = null;
+    var unread = 0;
+    var leaving = false;
+    var exitTimer = null;
+    var lastEscape = 0;
+
+    function ht(key) {
+      return TEXT[lang][key];
+    }
+
+    var host = el("div", { id: "sahayatri-widget" });
+    var root = host.attachShadow({ mode: "open" });
+    adopt(root, CSS, root);
+    var app = el("div", { class: "sy", lang: lang });
+    var dockExit = el("button", { type: "button", class: "sy-exit", "data-sy": "exit" });
+    var launcher = el("button", {
+      type: "button",
+      class: "sy-launcher",
+      "aria-expanded": "false",
+      "data-sy": "launcher",
+    });
+    var launcherText = el("span", {});
+    var badge = el("span", { class: "sy-badge", hidden: true });
+    launcher.appendChild(icon(options.neutralIcon));
+    launcher.appendChild(launcherText);
+    launcher.appendChild(badge);
+    var dock = el("div", { class: "sy-dock" });
+    dock.appendChild(dockExit);
+    dock.appendChild(launcher);
+    app.appendChild(dock);
+    root.appendChild(app);
+
+    function render() {
+      var title = options.title || ht("title");
+      var label = options.title || ht("open");
+      app.setAttribute("lang", lang);
+      launcherText.textContent = title;
+      dockExit.textContent = ht("exit");
+      dockExit.setAttribute("aria-label", ht("exitLabel"));
+      badge.hidden = unread === 0;
+      badge.textContent = unread ? ht("unread").split("{n}").join(String(unread)) : "";
+      launcher.setAttribute("aria-label", unread ? label + " (" + badge.textContent + ")" : label);
+      if (frame) frame.setAttribute("title", title);
+    }
+
+    function ensureFrame() {
+      if (frame) return;
+      var url = new URL("frame", widgetBase);
+      url.searchParams.set("lang", lang);
+      if (options.title) url.searchParams.set("title", options.title);
+      frame = el("iframe", {
+        class: "sy-frame",
+        "data-sy": "frame",
+        src: url.href,
+        referrerpolicy: "no-referrer",
+        hidden: true,
+      });
+      app.appendChild(frame);
+      hostStore.set("active", "1");
+      render();
+    }
+
+    function tell(message) {
+      if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, gatewayOrigin);
+    }
+
+    function openPanel(focus) {
+      ensureFrame();
+      frame.hidden = false;
+      dock.hidden = true;
+      launcher.setAttribute("aria-expanded", "true");
+      hostStore.set("open", "1");
+      unread = 0;
+      render();
+      var message = { sy: "open", focus: focus };
+      if (!frameReady) {
+        pendingOpen = message;
+        return;
+      }
+      if (focus) frame.focus();
+      tell(message);
+    }
+
+    function closePanel() {
+      if (frame) frame.hidden = true;
+      dock.hidden = false;
+      launcher.setAttribute("aria-expanded", "false");
+      try {
+        window.sessionStorage.removeItem(HOST_PREFIX + "open");
+      } catch (error) {
+        /* nothing stored */
+      }
+      launcher.focus();
+      tell({ sy: "closed" });
+    }
+
+    function leave() {
+      clearTimeout(exitTimer);
+      hostStore.clear();
+      if (host.parentNode) host.parentNode.removeChild(host);
+      location.replace(options.exitUrl); // replaces this history entry: Back does not return
+    }
+
+    function quickExit() {
+      if (leaving) return;
+      leaving = true;
+      hostStore.clear();
+      // Hide the page at once while the neutral site loads (seconds, on a slow connection).
+      try {
+        document.documentElement.style.visibility = "hidden";
+        document.title = "";
+      } catch (error) {
+        /* keep going: leaving matters more */
+      }
+      if (!frame || !frameReady) return leave();
+      tell({ sy: "exit" }); // the frame ends the session and clears its storage, then says so
+      exitTimer = setTimeout(leave, 400);
+    }
+
+    window.addEventListener("message", function (event) {
+      if (!frame || event.source !== frame.contentWindow || event.origin !== gatewayOrigin) return;
+      var message = event.data || {};
+      if (message.sy === "ready") {
+        frameReady = true;
+        if (pendingOpen) {
+          if (pendingOpen.focus) frame.focus();
+          tell(pendingOpen);
+          pendingOpen = null;
+        }
+      } else if (message.sy === "close") {
+        closePanel();
+      } else if (message.sy === "exit") {
+        if (!leaving) {
+          leaving = true;
+          try {
+            document.documentElement.style.visibility = "hidden";
+          } catch (error) {
+            /* keep going */
+          }
+        }
+        leave();
+      } else if (message.sy === "exited") {
+        leave();
+      } else if (message.sy === "unread") {
+        unread = frame.hidden ? Math.max(0, Math.min(99, message.n | 0)) : 0;
+        render();
+      } else if (message.sy === "lang" && TEXT[message.lang]) {
+        lang = message.lang;
+        render();
+      }
+    });
+
+    launcher.addEventListener("click", function (event) {
+      openPanel(event.detail === 0 ? "input" : "title"); // detail 0: Enter or Space
+    });
+    dockExit.addEventListener("click", quickExit);
+    window.addEventListener(
+      "keydown",
+      function (event) {
+        if (event.key !== "Escape" && event.key !== "Esc") return;
+        var now = Date.now();
+        if (now - lastEscape < ESC_WINDOW_MS) quickExit();
+        else lastEscape = now;
+      },
+      true
+    );
+
+    render();
+    (document.body || document.documentElement).appendChild(host);
+    if (hostStore.get("active") === "1") {
+      ensureFrame(); // the chat of an earlier page in this tab: its replies and badge go on
+      if (hostStore.get("open") === "1") openPanel(null);
+    }
+  }
+
+  // ---------------------------------------------------------------- in the frame: storage
 
   var memory = {}; // used when sessionStorage is blocked (some private modes, sandboxed frames)
   var store = {
@@ -298,45 +532,13 @@
 
   // ---------------------------------------------------------------- build the widget
 
-  // Fonts declared inside a shadow root are ignored by Chrome, so the fallback @font-face goes
-  // on the document, under a family name no host page uses. It is downloaded only if a
-  // Devanagari character must be drawn and no system font before it in the stack has it.
-  adopt(
-    document,
-    "@font-face{font-family:'Sahayatri Devanagari';font-style:normal;font-weight:400;" +
-      "font-display:swap;src:url('" +
-      new URL(FONT_PATH, widgetBase).href +
-      "') format('woff2');unicode-range:" +
-      DEVANAGARI_RANGE +
-      ";}",
-    document.head || document.documentElement
-  );
-
   var host = el("div", { id: "sahayatri-widget" });
   var root = host.attachShadow({ mode: "open" });
   adopt(root, CSS, root);
 
   var ui = {};
-  ui.app = el("div", { class: "sy", lang: lang });
-
-  ui.dockExit = el("button", { type: "button", class: "sy-exit", "data-sy": "exit" });
-  ui.launcher = el("button", {
-    type: "button",
-    class: "sy-launcher",
-    "aria-expanded": "false",
-    "aria-controls": "sy-panel",
-    "data-sy": "launcher",
-  });
-  ui.launcherText = el("span", {});
-  ui.badge = el("span", { class: "sy-badge", hidden: true });
-  ui.launcher.appendChild(icon(options.neutralIcon));
-  ui.launcher.appendChild(ui.launcherText);
-  ui.launcher.appendChild(ui.badge);
-  ui.dock = el("div", { class: "sy-dock" });
-  ui.dock.appendChild(ui.dockExit);
-  ui.dock.appendChild(ui.launcher);
-
-  ui.panel = el("section", { id: "sy-panel", class: "sy-panel", hidden: true });
+  ui.app = el("div", { class: "sy sy--frame", lang: lang });
+  ui.panel = el("section", { id: "sy-panel", class: "sy-panel" });
   var head = el("div", { class: "sy-head" });
   ui.title = el("h2", { class: "sy-title", id: "sy-title", tabindex: "-1" });
   ui.panel.setAttribute("aria-labelledby", "sy-title");
@@ -390,7 +592,6 @@
       ui.panel.appendChild(part);
     }
   );
-  ui.app.appendChild(ui.dock);
   ui.app.appendChild(ui.panel);
   root.appendChild(ui.app);
 
@@ -399,12 +600,11 @@
   function renderStrings() {
     var title = options.title || t("title");
     ui.app.setAttribute("lang", lang);
-    ui.launcherText.textContent = title;
+    document.documentElement.setAttribute("lang", lang);
+    document.title = title;
     ui.title.textContent = title;
-    [ui.dockExit, ui.panelExit].forEach(function (button) {
-      button.textContent = t("exit");
-      button.setAttribute("aria-label", t("exitLabel"));
-    });
+    ui.panelExit.textContent = t("exit");
+    ui.panelExit.setAttribute("aria-label", t("exitLabel"));
     ui.close.textContent = t("close");
     ui.close.setAttribute("aria-label", t("closeLabel"));
     ui.langs.setAttribute("aria-label", t("language"));
@@ -455,13 +655,15 @@
   }
 
   function renderBadge() {
-    var label = options.title || t("open");
-    ui.badge.hidden = unread === 0;
-    ui.badge.textContent = unread ? t("unread", { n: unread }) : "";
-    ui.launcher.setAttribute("aria-label", unread ? label + " (" + ui.badge.textContent + ")" : label);
+    tellHost({ sy: "unread", n: unread }); // the launcher's badge is on the partner's page
   }
 
-  function messageNode(kind, text) {
+  function tellHost(message) {
+    // Nothing private ever goes to the partner's page: only these small notices.
+    window.parent.postMessage(message, "*");
+  }
+
+  function messageNode(kind, text, buttons) {
     var node = el("div", { class: "sy-msg sy-msg--" + kind, "data-sy": "message" });
     node.setAttribute("data-kind", kind);
     var labels = { user: "you", bot: "bot", counsellor: "counsellor", system: "system" };
@@ -469,20 +671,48 @@
     node.appendChild(el("span", { class: kind === "counsellor" ? "sy-who" : "sy-sr" }, label));
     if (kind !== "counsellor") node.firstChild.textContent = label + ": ";
     node.appendChild(el("span", { class: "sy-text" }, text)); // textContent: never markup
+    if (buttons && buttons.length) node.appendChild(choicesNode(buttons));
     return node;
+  }
+
+  // The bot's choices (menu screens, "which do you mean?"): a button sends its payload (the
+  // number an SMS user would type) and shows its title as what the person said.
+  function choicesNode(buttons) {
+    var group = el("div", { class: "sy-choices", role: "group", "data-sy": "choices" });
+    buttons.forEach(function (button) {
+      if (!button || typeof button.title !== "string" || typeof button.payload !== "string") return;
+      var choice = el("button", { type: "button", "data-sy": "choice" }, button.title);
+      choice.addEventListener("click", function () {
+        send(button.payload, button.title);
+      });
+      group.appendChild(choice);
+    });
+    return group;
+  }
+
+  function dropOldChoices() {
+    // Only the latest question's buttons stay: an old screen's numbers mean something else now.
+    Array.prototype.forEach.call(ui.log.querySelectorAll("[data-sy=choices]"), function (group) {
+      group.parentNode.removeChild(group);
+    });
+    transcript.forEach(function (item) {
+      delete item.b;
+    });
   }
 
   function scrollToEnd() {
     ui.scroll.scrollTop = ui.scroll.scrollHeight;
   }
 
-  function addMessage(kind, text, id) {
+  function addMessage(kind, text, id, buttons) {
+    if (kind !== "user") dropOldChoices();
     var item = { k: kind, t: text };
     if (id) item.id = id;
+    if (buttons && buttons.length) item.b = buttons;
     transcript.push(item);
     if (transcript.length > MAX_STORED_MESSAGES) transcript.splice(0, transcript.length - MAX_STORED_MESSAGES);
     saveTranscript();
-    var node = messageNode(kind, text);
+    var node = messageNode(kind, text, item.b);
     ui.log.appendChild(node);
     scrollToEnd();
     return { node: node, item: item };
@@ -509,22 +739,21 @@
   function renderTranscript() {
     ui.log.textContent = "";
     transcript.forEach(function (item) {
-      ui.log.appendChild(messageNode(item.k, item.t));
+      ui.log.appendChild(messageNode(item.k, item.t, item.b));
     });
     scrollToEnd();
   }
 
   // ---------------------------------------------------------------- opening and closing
 
+  var visible = false; // the partner's page shows or hides this frame and tells it
+
   function isOpen() {
-    return !ui.panel.hidden;
+    return visible;
   }
 
   function open(focus) {
-    ui.panel.hidden = false;
-    ui.dock.hidden = true;
-    ui.launcher.setAttribute("aria-expanded", "true");
-    store.set("open", "1");
+    visible = true;
     unread = 0;
     renderBadge();
     scrollToEnd();
@@ -536,11 +765,8 @@
   }
 
   function close() {
-    ui.panel.hidden = true;
-    ui.dock.hidden = false;
-    ui.launcher.setAttribute("aria-expanded", "false");
-    store.remove("open");
-    ui.launcher.focus();
+    visible = false;
+    tellHost({ sy: "close" }); // the partner's page hides the frame and focuses the launcher
     schedulePoll();
   }
 
@@ -552,29 +778,37 @@
       store.set("picked", "1");
     }
     renderStrings();
+    tellHost({ sy: "lang", lang: code });
   }
 
   // ---------------------------------------------------------------- quick exit
 
-  function quickExit() {
+  function quickExit(askedByHost) {
     if (exited) return;
     exited = true;
     clearTimeout(pollTimer);
     controllers.forEach(function (controller) {
       controller.abort();
     });
+    var token = store.get("token");
+    if (token) {
+      // The token stops working on the server too; keepalive lets it finish as we leave.
+      fetch(new URL("session", apiBase).href, {
+        method: "DELETE",
+        headers: { Authorization: "Bearer " + token },
+        credentials: "omit",
+        keepalive: true,
+        referrerPolicy: "no-referrer",
+      }).catch(function () {
+        /* leaving matters more; the token also expires by itself */
+      });
+    }
     store.clearAll();
     transcript = [];
     root.textContent = "";
     if (host.parentNode) host.parentNode.removeChild(host);
-    // Hide the host page too while the neutral site loads (seconds, on a slow connection).
-    try {
-      document.documentElement.style.visibility = "hidden";
-      document.title = "";
-    } catch (error) {
-      /* keep going: leaving matters more */
-    }
-    location.replace(options.exitUrl); // replaces this history entry: Back does not return
+    // The partner's page hides itself and leaves for the neutral site (Back does not return).
+    tellHost({ sy: askedByHost ? "exited" : "exit" });
   }
 
   // ---------------------------------------------------------------- talking to the gateway
@@ -659,7 +893,8 @@
       if (!message || message.id == null || seen[message.id]) return;
       seen[message.id] = true;
       var kind = { bot: "bot", counsellor: "counsellor", system: "system" }[message.from] || "bot";
-      addMessage(kind, String(message.text == null ? "" : message.text), message.id);
+      var buttons = Array.isArray(message.buttons) ? message.buttons : null;
+      addMessage(kind, String(message.text == null ? "" : message.text), message.id, buttons);
       if (message.id > lastId) lastId = message.id;
       if (!isOpen()) unread += 1;
     });
@@ -679,7 +914,7 @@
     renderCounter();
   }
 
-  function send(rawText) {
+  function send(rawText, shownText) {
     var text = String(rawText || "").trim();
     if (!text || sending || exited) return;
     if (text.length > MAX_CHARS) {
@@ -692,7 +927,7 @@
       ui.input.value = "";
       resizeInput();
     }
-    var added = addMessage("user", text);
+    var added = addMessage("user", shownText ? String(shownText) : text);
     setSending(true);
     function giveBack(message) {
       // Not accepted: take the bubble back, keep the words so nothing typed is lost.
@@ -776,12 +1011,20 @@
     if (atEnd) scrollToEnd(); // a growing box must not hide the newest message
   }
 
-  ui.launcher.addEventListener("click", function (event) {
-    open(event.detail === 0 ? "input" : "title"); // detail 0: Enter or Space, not a pointer
-  });
   ui.close.addEventListener("click", close);
-  ui.dockExit.addEventListener("click", quickExit);
-  ui.panelExit.addEventListener("click", quickExit);
+  ui.panelExit.addEventListener("click", function () {
+    quickExit(false);
+  });
+
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent) return; // only the page that holds this frame
+    var message = event.data || {};
+    if (message.sy === "open") open(message.focus || null);
+    else if (message.sy === "closed") {
+      visible = false;
+      schedulePoll();
+    } else if (message.sy === "exit") quickExit(true);
+  });
   ui.form.addEventListener("submit", function (event) {
     event.preventDefault();
     send(ui.input.value);
@@ -801,7 +1044,7 @@
     function (event) {
       if (event.key !== "Escape" && event.key !== "Esc") return;
       var now = Date.now();
-      if (now - lastEscape < ESC_WINDOW_MS) quickExit();
+      if (now - lastEscape < ESC_WINDOW_MS) quickExit(false);
       else lastEscape = now;
     },
     true
@@ -825,6 +1068,6 @@
   renderStrings();
   renderTranscript();
   (document.body || document.documentElement).appendChild(host);
-  if (store.get("open") === "1") open(null);
+  tellHost({ sy: "ready" });
   schedulePoll();
 })();
