@@ -94,7 +94,7 @@ def test_a_slow_rasa_holds_at_most_the_bulkhead_and_the_rest_get_the_safe_reply(
 
         def turn() -> None:
             try:
-                outcomes.append(client.send("c", "hi", {})[0].text)
+                outcomes.append(client.send("c", "hi", {}).replies[0].text)
             except BotUnavailable:
                 outcomes.append("refused")
 
