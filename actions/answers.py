@@ -15,11 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import channel_of, language_of, latest_entity, latest_intent, latest_text
+from actions.guard import SafeAction
 from actions.handoff import request_handoff
 from actions.messages import message
 from actions.reporting import report_turn
@@ -61,7 +62,7 @@ def requested_country(tracker: Tracker) -> str | None:
     )
 
 
-class ActionAnswer(Action):
+class ActionAnswer(SafeAction):
     def name(self) -> str:
         return "action_answer"
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import get_content, requested_country
 from actions.context import channel_of, language_of, latest_intent
+from actions.guard import SafeAction
 from actions.handoff import request_handoff
 from actions.menu import STATE_SLOT, available_topics, show
 from actions.messages import message
@@ -84,7 +85,7 @@ def previous_turn_clarified(events: list[dict[str, Any]]) -> bool:
     return _clarified(events[users[-2] : users[-1]])
 
 
-class ActionFallback(Action):
+class ActionFallback(SafeAction):
     def name(self) -> str:
         return "action_fallback"
 

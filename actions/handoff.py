@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_client
 from actions.context import channel_of, language_of, latest_intent, turn_of
 from actions.gateway_client import HandoffResult
+from actions.guard import SafeAction
 from actions.messages import message
 from actions.reporting import report_turn
 from bot.safety import is_danger
@@ -96,7 +97,7 @@ async def request_handoff(
     return [SlotSet("handoff_queued", True)] if queued else []
 
 
-class ActionHandoff(Action):
+class ActionHandoff(SafeAction):
     def name(self) -> str:
         return "action_handoff"
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_entity, latest_text
+from actions.guard import SafeAction
 from bot.knowledge.forms import EN, FORMS, NE, NE_LATN
 
 # Order matters: "roman nepali" must win over "nepali".
@@ -58,7 +59,7 @@ def requested_language(tracker: Tracker) -> str | None:
     return entity if entity in FORMS else None
 
 
-class ActionSetLanguage(Action):
+class ActionSetLanguage(SafeAction):
     def name(self) -> str:
         return "action_set_language"
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import get_content, render, requested_country
 from actions.context import channel_of, language_of, latest_intent
+from actions.guard import SafeAction
 from actions.handoff import request_handoff
 from bot.understanding.topics import HUMAN, MENU, ROOT, Screen, Topics, load_topics
 from bot.understanding.topics import render as render_screen
@@ -110,7 +111,7 @@ def offer_for_country(
     return show(dispatcher, topics.clarify_screen(offer, form), form, channel, country)
 
 
-class ActionMenu(Action):
+class ActionMenu(SafeAction):
     def name(self) -> str:
         return "action_menu"
 

@@ -26,12 +26,13 @@ import re
 import unicodedata
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_client
 from actions.context import channel_of, language_of, latest_entity, latest_intent, latest_text
+from actions.guard import SafeAction
 from actions.handoff import request_handoff
 from actions.messages import message
 from actions.reporting import report_turn
@@ -263,7 +264,7 @@ def danger_runner_up(parse_data: dict[str, Any]) -> str | None:
     return None
 
 
-class ActionFindReferrals(Action):
+class ActionFindReferrals(SafeAction):
     def name(self) -> str:
         return "action_find_referrals"
 

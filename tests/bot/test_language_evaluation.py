@@ -48,11 +48,6 @@ def test_accuracy_targets(evaluation):
     assert evaluation.first_message.accuracy() >= ev.TARGET_FIRST_MESSAGE
 
 
-def test_latency_target(evaluation):
-    # generous on a shared CI box: the strict 5 ms p99 is checked by `make eval-lang`
-    assert evaluation.ours_timing.p99_ms <= 4 * ev.TARGET_P99_MS
-
-
 def test_langdetect_mapping():
     assert ev.langdetect_form("मलाई काम चाहियो नेपालमा धेरै छ") == "ne"
     assert ev.langdetect_form("I would like to know where the office is located") == "en"

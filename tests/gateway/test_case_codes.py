@@ -77,6 +77,26 @@ def test_a_quoted_code_links_the_new_conversation_and_queues_it(client, fake_bot
     assert quoted.status == "for_counsellor"
 
 
+def test_danger_written_with_a_code_gets_the_emergency_reply_and_an_urgent_handoff(
+    client, fake_bot: FakeBot
+) -> None:
+    case = Case(code="SY-K7M4PX")
+    db.session.add(case)
+    db.session.commit()
+    text = "SY-K7M4PX he is beating me again, help"
+    fake_bot.parses[text] = {
+        "intent": {"name": "danger_violence", "confidence": 0.9},
+        "intent_ranking": [{"name": "danger_violence", "confidence": 0.9}],
+    }
+    response = TwilioSender(client).post(text, sender="+9779800000703")
+    reply = response.get_data(as_text=True)
+    assert "100" in reply and "SY-K7M4PX" in reply  # emergency numbers, and her case found
+    assert fake_bot.parsed == [text] and fake_bot.received == []  # a parse, not a bot turn
+    handoff = db.session.scalar(select(Handoff).filter_by(reason="returning"))
+    assert handoff.priority == "urgent"
+    assert handoff.summary["danger_during_handoff"] == "danger_violence"
+
+
 def test_an_unknown_code_goes_to_the_bot_as_usual(client, fake_bot: FakeBot) -> None:
     twilio = TwilioSender(client)
     response = twilio.post("SY-AAAAAA", sender="+9779800000703")

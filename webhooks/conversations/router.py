@@ -181,8 +181,9 @@ class Router:
         if thanks is not None:
             return [BotReply(thanks)], MessageStatus.NOT_ROUTED
         resumed = resume_case(conversation, inbound.text)
-        if resumed is not None:
-            return [BotReply(text) for text in resumed], MessageStatus.FOR_COUNSELLOR
+        if resumed is not None:  # a hand-off is open now: danger in it is not left waiting
+            danger = self._danger_during_handoff(inbound, conversation)
+            return danger + [BotReply(text) for text in resumed], MessageStatus.FOR_COUNSELLOR
         if conversation.state != ConversationState.BOT.value:
             routed = self._to_counsellor(inbound, conversation, message)
             if routed is not None:
