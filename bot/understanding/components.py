@@ -36,12 +36,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.project import is_knowledge_intent
+from bot.language.detector import requested_form
 from bot.safety import FALLBACK_INTENTS, danger_runner_up, is_danger, suspected_danger
 from bot.understanding.choices import Recognition, recognise
 from bot.understanding.normalise import fold_token, rules_fingerprint
 from bot.understanding.topics import load_topics
 
 CHOOSE = "choose"
+SWITCH_LANGUAGE = "switch_language"
 UNDERSTANDING = "understanding"  # the parse field with what the recogniser found
 # Intents whose actions check the danger runner-up themselves (actions/referrals.py).
 SELF_CHECKING_INTENTS = frozenset({"find_service", "followup_place"})
@@ -96,6 +98,10 @@ class ShortMessageRecognizer(GraphComponent, IntentClassifier):
     def _decide(self, message: Message, text: str) -> None:
         intent = str((message.get(INTENT) or {}).get("name") or "")
         if is_danger(intent):
+            return
+        if requested_form(text) is not None:  # "nepali", "English please", "EN": nothing else
+            if intent != SWITCH_LANGUAGE:
+                _set_intent(message, SWITCH_LANGUAGE, 1.0)
             return
         parse = {INTENT: message.get(INTENT), INTENT_RANKING_KEY: message.get(INTENT_RANKING_KEY)}
         found = recognise(text)

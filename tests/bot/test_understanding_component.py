@@ -61,6 +61,17 @@ def test_a_sure_classifier_keeps_a_topic_the_words_also_name(recognizer):
     assert message.get(INTENT)["name"] == "choose"
 
 
+@pytest.mark.parametrize("text", ["nepali", "English please", "EN", "नेपालीमा", "roman nepali"])
+def test_a_bare_request_for_a_form_is_a_language_switch(recognizer, text):
+    message = process(recognizer, text, "nlu_fallback", ("greet", 0.3))
+    assert message.get(INTENT)["name"] == "switch_language"
+
+
+def test_a_question_that_names_a_language_is_not_a_switch(recognizer):
+    message = process(recognizer, "nepali embassy number", "ask_embassy", ("ask_embassy", 0.9))
+    assert message.get(INTENT)["name"] == "ask_embassy"
+
+
 def test_menu_and_counsellor_words(recognizer):
     assert process(recognizer, "मेनु", "nlu_fallback").get(INTENT)["name"] == "help"
     assert process(recognizer, "counsellor", "greet").get(INTENT)["name"] == "ask_human"

@@ -166,36 +166,37 @@ def test_the_widgets_language_button_and_menu_buttons_with_the_real_bot(service:
             page.set_default_timeout(30_000)
             page.goto(service.base_url + "/")
             page.locator("[data-sy=launcher]").click()
+            chat = page.frame_locator("[data-sy=frame]")  # the panel lives in the widget's frame
 
             def say(text: str) -> None:
-                before = page.locator("[data-kind=bot]").count()
-                page.locator("[data-sy=input]").fill(text)
-                page.locator("[data-sy=input]").press("Enter")
-                page.locator("[data-kind=bot]").nth(before).wait_for()
+                before = chat.locator("[data-kind=bot]").count()
+                chat.locator("[data-sy=input]").fill(text)
+                chat.locator("[data-sy=input]").press("Enter")
+                chat.locator("[data-kind=bot]").nth(before).wait_for()
 
             def last() -> str:
-                return page.locator("[data-kind=bot] .sy-text").last.text_content()
+                return chat.locator("[data-kind=bot] .sy-text").last.text_content()
 
             say("How much can an agency charge me?")
-            seen["before"] = page.locator("[data-kind=bot] .sy-text").all_text_contents()
-            page.locator("[data-lang=ne]").click()  # the language button
+            seen["before"] = chat.locator("[data-kind=bot] .sy-text").all_text_contents()
+            chat.locator("[data-lang=ne]").click()  # the language button
             say("How much can an agency charge me?")
             seen["after_button"] = last()
-            page.locator("[data-lang=en]").click()
+            chat.locator("[data-lang=en]").click()
             say("menu")
             seen["menu"] = last()
-            seen["menu_buttons"] = page.locator("[data-sy=choice]").all_text_contents()
-            before = page.locator("[data-kind=bot]").count()
-            page.locator("[data-sy=choice]").first.click()  # "Fees": sends "1", shows "Fees"
-            page.locator("[data-kind=bot]").nth(before).wait_for()
-            seen["you_said"] = page.locator("[data-kind=user] .sy-text").last.text_content()
+            seen["menu_buttons"] = chat.locator("[data-sy=choice]").all_text_contents()
+            before = chat.locator("[data-kind=bot]").count()
+            chat.locator("[data-sy=choice]").first.click()  # "Fees": sends "1", shows "Fees"
+            chat.locator("[data-kind=bot]").nth(before).wait_for()
+            seen["you_said"] = chat.locator("[data-kind=user] .sy-text").last.text_content()
             seen["fees"] = last()
-            seen["fees_buttons"] = page.locator("[data-sy=choice]").all_text_contents()
-            before = page.locator("[data-kind=bot]").count()
-            page.locator("[data-sy=choice]", has_text="Charged too much").click()
-            page.locator("[data-kind=bot]").nth(before).wait_for()
+            seen["fees_buttons"] = chat.locator("[data-sy=choice]").all_text_contents()
+            before = chat.locator("[data-kind=bot]").count()
+            chat.locator("[data-sy=choice]", has_text="Charged too much").click()
+            chat.locator("[data-kind=bot]").nth(before).wait_for()
             # Rasa's REST channel sends the answer and its source line as two messages
-            seen["answer"] = page.locator("[data-kind=bot] .sy-text").all_text_contents()[before:]
+            seen["answer"] = chat.locator("[data-kind=bot] .sy-text").all_text_contents()[before:]
             browser.close()
         return seen
 
