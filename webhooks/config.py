@@ -70,6 +70,9 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("TWILIO_SMS_FROM", "", str),
     ("TWILIO_WHATSAPP_FROM", "", str),
     ("TWILIO_API_BASE_URL", "https://api.twilio.com", lambda v: str(v).rstrip("/")),
+    # Voice notes (webhooks/recordings.py): fetched from Twilio by the worker, kept encrypted.
+    ("RECORDING_MAX_BYTES", "16000000", int),  # WhatsApp's own limit for audio is 16 MB
+    ("RECORDING_FETCH_TIMEOUT_SECONDS", "30", float),
     # In-country SMS through SMS Gateway for Android (see README)
     ("ANDROID_SMS_SIGNING_KEY", "", str),
     ("ANDROID_SMS_SEND_URL", "", str),

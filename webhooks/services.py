@@ -16,6 +16,7 @@ from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
 from webhooks.outbound.senders import AndroidSmsGatewaySender, Sender, TwilioSender
+from webhooks.recordings import TwilioRecordings
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Services:
     schedule: Schedule
     notifier: Notifier
     eraser: CopiesEraser  # Rasa's and Twilio's copies of an erased conversation
+    recordings: TwilioRecordings | None  # fetches voice notes (None: no Twilio account set)
 
 
 def twilio_sender(config: dict) -> TwilioSender | None:
@@ -44,6 +46,18 @@ def twilio_sender(config: dict) -> TwilioSender | None:
         whatsapp_from=config["TWILIO_WHATSAPP_FROM"],
         status_callback_url=config["PUBLIC_BASE_URL"] + TWILIO_STATUS_PATH,
         api_base_url=config["TWILIO_API_BASE_URL"],
+    )
+
+
+def twilio_recordings(config: dict) -> TwilioRecordings | None:
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return None
+    return TwilioRecordings(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        api_base_url=config["TWILIO_API_BASE_URL"],
+        max_bytes=config["RECORDING_MAX_BYTES"],
+        timeout=config["RECORDING_FETCH_TIMEOUT_SECONDS"],
     )
 
 
@@ -91,6 +105,7 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         schedule=schedule,
         notifier=notifier,
         eraser=CopiesEraser(bot, vault, outbox.senders),
+        recordings=twilio_recordings(config),
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -1,4 +1,5 @@
-"""A local fake of Twilio's Messages API: captures what we send, fails on demand.
+"""A local fake of Twilio's Messages API: captures what we send, fails on demand, and serves
+media (voice notes) behind the account's credentials until they are deleted.
 
 Like Twilio it creates the message before answering, so ``drop_answers`` can model a create
 call whose answer never reaches us although the message exists (and will be sent).
@@ -6,6 +7,7 @@ call whose answer never reaches us although the message exists (and will be sent
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,18 @@ class FakeTwilioApi:
     # Message records Twilio keeps (what we sent, plus any a test adds), and what was deleted.
     records: list[dict[str, str]] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # Media by path: (audio, content type); served only with these credentials (SID, token).
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    credentials: tuple[str, str] = ("", "")
+    media_fetches: list[str] = field(default_factory=list)  # paths served
+
+    def add_media(self, audio: bytes, content_type: str = "audio/ogg") -> str:
+        """Media of an inbound message on our account; returns its URL (as in MediaUrl0)."""
+        account = self.credentials[0]
+        path = (f"/2010-04-01/Accounts/{account}/Messages/MM{uuid.uuid4().hex}"
+                f"/Media/ME{uuid.uuid4().hex}")  # fmt: skip
+        self.media[path] = (audio, content_type)
+        return self.url + path
 
     def handler(self) -> type[QuietJsonHandler]:
         api = self
@@ -50,8 +64,30 @@ class FakeTwilioApi:
                 self.reply_json(201, {"sid": sid, "status": "queued", "to": form.get("To"),
                                   "body": form.get("Body")})  # fmt: skip
 
+            def authorised(self) -> bool:
+                expected = "Basic " + base64.b64encode(":".join(api.credentials).encode()).decode()
+                return self.headers.get("Authorization") == expected
+
+            def serve_media(self, path: str) -> None:
+                if not self.authorised():
+                    self.reply_json(401, {"code": 20003, "message": "auth", "status": 401})
+                    return
+                if api.fail_with:
+                    self.reply_json(api.fail_with, {"code": 20500, "status": api.fail_with})
+                    return
+                audio, content_type = api.media[path]
+                api.media_fetches.append(path)
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(audio)))
+                self.end_headers()
+                self.wfile.write(audio)
+
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
+                if path in api.media:
+                    self.serve_media(path)
+                    return
                 if not path.endswith("/Messages.json"):
                     self.reply_json(404, {"code": 20404, "message": "not found", "status": 404})
                     return
@@ -72,6 +108,7 @@ class FakeTwilioApi:
                     self.reply_json(api.fail_with, {"code": 20500, "status": api.fail_with})
                     return
                 api.deleted.append(sid)
+                api.media.pop(self.path.removesuffix(".json"), None)
                 self.send_response(204)
                 self.end_headers()
 

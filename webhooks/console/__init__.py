@@ -2,6 +2,7 @@
 
 - ``login`` (auth): log-in, log-out, password;      - ``queue``: triage, alerts, follow-ups;
 - ``conversation``: transcript, reply, transfer;     - ``cases``: wrap-up, closed list, search;
+- ``recordings``: playing voice notes;
 - ``accounts``: accounts and duty;                   - ``audit_log``;
 - ``statistics``: the reporting dashboard, exports;  - ``wellbeing``: counsellors' shifts.
 
@@ -30,6 +31,7 @@ from webhooks.console.conversation import conversation_blueprint
 from webhooks.console.login import auth_blueprint
 from webhooks.console.permissions import has_permission
 from webhooks.console.queue import queue_blueprint
+from webhooks.console.recordings import recordings_blueprint
 from webhooks.console.security import guard
 from webhooks.console.statistics import statistics_blueprint
 from webhooks.console.wellbeing import wellbeing_blueprint
@@ -52,6 +54,7 @@ for _feature in (
     statistics_blueprint,
     wellbeing_blueprint,
     blocks_blueprint,
+    recordings_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)

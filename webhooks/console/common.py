@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import Select, or_, select, union
 
@@ -101,6 +101,8 @@ def summary_items(summary: Any) -> list[tuple[str, str]]:
                     ),
                 )
             )
+    if summary.get("voice_note"):
+        items.append(("Why", "sent a voice message"))
     topics = summary.get("topics")
     if isinstance(topics, list) and topics:
         items.append(("Topics the bot answered", ", ".join(words(str(t)) for t in topics)))
@@ -234,4 +236,27 @@ def message_json(message: Message) -> dict[str, Any]:
         "time": short_time(message.created_at),
         "encoding": message.sms_encoding,
         "segments": message.sms_segments,
+        "recording": recording_json(message),
     }
+
+
+RECORDING_LABELS = {
+    "fetching": "Voice message: being fetched (reload the page in a moment to play it)",
+    "stored": "Voice message",
+    "failed": "Voice message: it could not be fetched",
+}
+
+
+def recording_json(message: Message) -> dict[str, Any] | None:
+    """The voice note of a message: a label, and where to play it for those allowed to."""
+    recording = message.recording
+    if recording is None or recording.status not in RECORDING_LABELS:
+        return None
+    playable = recording.status == "stored" and has_permission(current_user, "recording.listen")
+    url = (
+        url_for("console.recordings.play", public_id=message.conversation.public_id,
+                recording_id=recording.id)
+        if playable
+        else None
+    )  # fmt: skip
+    return {"id": recording.id, "label": RECORDING_LABELS[recording.status], "url": url}
