@@ -180,6 +180,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The counsellor's phone for hotline calls and calls back (webhooks/channels/twilio_voice.py),
+    # encrypted like contact addresses; set on the console's account page.
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in

@@ -17,6 +17,7 @@ from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
 from webhooks.outbound.senders import AndroidSmsGatewaySender, Sender, TwilioSender
 from webhooks.recordings import TwilioRecordings
+from webhooks.voice.callbacks import CallPlacer
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Services:
     notifier: Notifier
     eraser: CopiesEraser  # Rasa's and Twilio's copies of an erased conversation
     recordings: TwilioRecordings | None  # fetches voice notes (None: no Twilio account set)
+    caller: CallPlacer | None  # places calls back (None: no Twilio account set)
 
 
 def twilio_sender(config: dict) -> TwilioSender | None:
@@ -58,6 +60,18 @@ def twilio_recordings(config: dict) -> TwilioRecordings | None:
         api_base_url=config["TWILIO_API_BASE_URL"],
         max_bytes=config["RECORDING_MAX_BYTES"],
         timeout=config["RECORDING_FETCH_TIMEOUT_SECONDS"],
+    )
+
+
+def call_placer(config: dict) -> CallPlacer | None:
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return None
+    return CallPlacer(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        caller_id=config["VOICE_CALLER_ID"],
+        public_base_url=config["PUBLIC_BASE_URL"],
+        api_base_url=config["TWILIO_API_BASE_URL"],
     )
 
 
@@ -106,6 +120,7 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         notifier=notifier,
         eraser=CopiesEraser(bot, vault, outbox.senders),
         recordings=twilio_recordings(config),
+        caller=call_placer(config),
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -1,5 +1,6 @@
-"""A local fake of Twilio's Messages API: captures what we send, fails on demand, and serves
-media (voice notes) behind the account's credentials until they are deleted.
+"""A local fake of Twilio's Messages API: captures what we send, fails on demand, serves
+media (voice notes, voicemail) behind the account's credentials until they are deleted, and
+records the calls placed through the Calls API.
 
 Like Twilio it creates the message before answering, so ``drop_answers`` can model a create
 call whose answer never reaches us although the message exists (and will be sent).
@@ -30,6 +31,7 @@ class FakeTwilioApi:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     credentials: tuple[str, str] = ("", "")
     media_fetches: list[str] = field(default_factory=list)  # paths served
+    calls: list[dict[str, str]] = field(default_factory=list)  # calls placed (Calls API)
 
     def add_media(self, audio: bytes, content_type: str = "audio/ogg") -> str:
         """Media of an inbound message on our account; returns its URL (as in MediaUrl0)."""
@@ -39,6 +41,12 @@ class FakeTwilioApi:
         self.media[path] = (audio, content_type)
         return self.url + path
 
+    def add_recording(self, audio: bytes) -> str:
+        """A call recording on our account; returns its URL (as in RecordingUrl)."""
+        path = f"/2010-04-01/Accounts/{self.credentials[0]}/Recordings/RE{uuid.uuid4().hex}"
+        self.media[path] = (audio, "audio/x-wav")
+        return self.url + path
+
     def handler(self) -> type[QuietJsonHandler]:
         api = self
 
@@ -46,6 +54,11 @@ class FakeTwilioApi:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if self.path.endswith("/Calls.json") and not api.fail_with:
+                    sid = "CA" + uuid.uuid4().hex
+                    api.calls.append({**form, "sid": sid})
+                    self.reply_json(201, {"sid": sid, "status": "queued"})
+                    return
                 if not self.path.endswith("/Messages.json"):
                     self.reply_json(404, {"code": 20404, "message": "not found", "status": 404})
                     return

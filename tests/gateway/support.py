@@ -83,6 +83,7 @@ def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_SMS_FROM": "+15005550006",
         "TWILIO_WHATSAPP_FROM": "whatsapp:+15005550006",
+        "VOICE_CALLER_ID": "+15005550006",
         "SESSION_COOKIE_SECURE": "false",
         **extra,
     }

@@ -2,7 +2,7 @@
 
 - ``login`` (auth): log-in, log-out, password;      - ``queue``: triage, alerts, follow-ups;
 - ``conversation``: transcript, reply, transfer;     - ``cases``: wrap-up, closed list, search;
-- ``recordings``: playing voice notes;
+- ``recordings``: playing recordings;               - ``phone``: one's phone for the hotline;
 - ``accounts``: accounts and duty;                   - ``audit_log``;
 - ``statistics``: the reporting dashboard, exports;  - ``wellbeing``: counsellors' shifts.
 
@@ -30,6 +30,7 @@ from webhooks.console.common import CHANNELS, LANGUAGES, localtime
 from webhooks.console.conversation import conversation_blueprint
 from webhooks.console.login import auth_blueprint
 from webhooks.console.permissions import has_permission
+from webhooks.console.phone import phone_blueprint
 from webhooks.console.queue import queue_blueprint
 from webhooks.console.recordings import recordings_blueprint
 from webhooks.console.security import guard
@@ -55,6 +56,7 @@ for _feature in (
     wellbeing_blueprint,
     blocks_blueprint,
     recordings_blueprint,
+    phone_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)

@@ -32,7 +32,8 @@ from webhooks.services import services
 
 # Names of the language forms and hand-off reasons: data/vocabulary.yml.
 LANGUAGES = {form: names["en"] for form, names in vocabulary().form_names.items()}
-CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "web": "Web chat", "android_sms": "SMS (Nepal)"}
+CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "web": "Web chat", "android_sms": "SMS (Nepal)",
+            "voice": "Phone call"}  # fmt: skip
 REASONS = vocabulary().handoff_reason_names
 # The danger intents the bot hands off on (domain.yml), in a counsellor's words.
 DANGER_TYPES = {
@@ -101,8 +102,9 @@ def summary_items(summary: Any) -> list[tuple[str, str]]:
                     ),
                 )
             )
-    if summary.get("voice_note"):
-        items.append(("Why", "sent a voice message"))
+    for key, why in CALL_REASONS.items():
+        if summary.get(key):
+            items.append(("Why", why))
     topics = summary.get("topics")
     if isinstance(topics, list) and topics:
         items.append(("Topics the bot answered", ", ".join(words(str(t)) for t in topics)))
@@ -126,7 +128,7 @@ def preview(body: str | None) -> str:
     return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
 
 
-PHONE_CHANNELS = ("sms", "whatsapp", "android_sms")
+PHONE_CHANNELS = ("sms", "whatsapp", "android_sms", "voice")
 
 
 def has_number(conversation: Conversation) -> bool:
@@ -240,10 +242,17 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
+CALL_REASONS = {  # hand-off summaries of voice notes and calls (webhooks/channels/twilio_voice.py)
+    "voice_note": "sent a voice message",
+    "danger_key": "pressed the danger key during a call",
+    "callback": "asked to be called back",
+    "missed_call": "hung up before choosing (a missed call): call back",
+    "voicemail": "left a voicemail",
+}
 RECORDING_LABELS = {
-    "fetching": "Voice message: being fetched (reload the page in a moment to play it)",
-    "stored": "Voice message",
-    "failed": "Voice message: it could not be fetched",
+    "fetching": "Recording: being fetched (reload the page in a moment to play it)",
+    "stored": "Recording",
+    "failed": "Recording: it could not be fetched",
 }
 
 
