@@ -37,6 +37,7 @@ BINA_PHONE = "+97455000002"
 def no_prompt_audio(monkeypatch, tmp_path):
     """Tests do not depend on generated prompt audio: every prompt is read with <Say>."""
     monkeypatch.setattr(prompts, "PROMPTS_DIR", str(tmp_path / "no-audio"))
+    monkeypatch.setattr(prompts, "PLACEHOLDER_DIR", str(tmp_path / "no-placeholders"))
 
 
 def post(client, path, **params):
