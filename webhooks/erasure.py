@@ -4,10 +4,10 @@ Deletes every message, recording (webhooks/recordings.py), note and follow-up ta
 the hand-off summaries and wrap-up answers (their outcomes stay for the counts), makes the
 stored number unreadable and unfindable (the next message from that number starts afresh),
 and deletes the copies kept elsewhere: Rasa's tracker (through the erasure channel,
-bot/erasure_channel.py) and, for SMS and WhatsApp when Twilio is configured, Twilio's message
-records and recordings. What cannot be deleted at once (Rasa or Twilio down) stays in
-``pending_erasures`` and the worker retries it; only the encrypted address needed for Twilio
-is kept there, and only until that is done.
+bot/erasure_channel.py) and, for SMS, WhatsApp and calls when Twilio is configured, Twilio's
+message and call records and recordings. What cannot be deleted at once (Rasa or Twilio
+down) stays in ``pending_erasures`` and the worker retries it; only the encrypted address
+needed for Twilio is kept there, and only until that is done.
 The audit trail keeps that it happened, by whom, and counts. Retention (webhooks/retention.py)
 uses the same pending erasures for Rasa's copies of expired conversations.
 """
@@ -45,7 +45,7 @@ from webhooks.stats_archive import archive_counts
 
 log = logging.getLogger(__name__)
 
-TWILIO_CHANNELS = ("sms", "whatsapp")
+TWILIO_CHANNELS = ("sms", "whatsapp", "voice")
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                timedelta(hours=2), timedelta(hours=6))  # fmt: skip
 

@@ -118,7 +118,10 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         outbox=outbox,
         schedule=schedule,
         notifier=notifier,
-        eraser=CopiesEraser(bot, vault, outbox.senders),
+        # Erasure also deletes Twilio's records of the hotline's calls (not a text channel).
+        eraser=CopiesEraser(
+            bot, vault, {**outbox.senders, **({"voice": twilio} if twilio else {})}
+        ),
         recordings=twilio_recordings(config),
         caller=call_placer(config),
     )

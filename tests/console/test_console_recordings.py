@@ -72,3 +72,10 @@ def test_a_voice_note_not_yet_fetched_says_so(twilio, as_counsellor):
     page = as_counsellor.text(f"/console/conversations/{public_id}")
     assert "being fetched" in page and "<audio" not in page
     assert as_counsellor.get(play_url(public_id, recording)).status_code == 409
+
+
+def test_the_queue_shows_a_voice_message_for_what_has_no_text(twilio, as_counsellor):
+    public_id, _recording = voice_note(twilio, fetched=False)
+    [row] = as_counsellor.get("/console/api/queue").get_json()["waiting"]
+    assert row["public_id"] == public_id and row["channel"] == "WhatsApp"
+    assert row["preview"] == "(voice message or other media)"

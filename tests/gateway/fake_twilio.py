@@ -32,6 +32,7 @@ class FakeTwilioApi:
     credentials: tuple[str, str] = ("", "")
     media_fetches: list[str] = field(default_factory=list)  # paths served
     calls: list[dict[str, str]] = field(default_factory=list)  # calls placed (Calls API)
+    call_records: list[dict[str, str]] = field(default_factory=list)  # calls Twilio keeps
 
     def add_media(self, audio: bytes, content_type: str = "audio/ogg") -> str:
         """Media of an inbound message on our account; returns its URL (as in MediaUrl0)."""
@@ -100,6 +101,15 @@ class FakeTwilioApi:
                 path, _, query = self.path.partition("?")
                 if path in api.media:
                     self.serve_media(path)
+                    return
+                if path.endswith("/Calls.json"):
+                    wanted = {k: v[0] for k, v in parse_qs(query).items()}
+                    calls = [dict(r, status="completed") for r in api.call_records
+                             if r["sid"] not in api.deleted
+                             and all(r.get(key.lower()) == value for key, value in wanted.items()
+                                     if key in ("To", "From"))]  # fmt: skip
+                    self.reply_json(200, {"calls": calls, "next_page_uri": None, "page": 0,
+                                          "page_size": 100, "uri": self.path})  # fmt: skip
                     return
                 if not path.endswith("/Messages.json"):
                     self.reply_json(404, {"code": 20404, "message": "not found", "status": 404})

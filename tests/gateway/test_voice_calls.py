@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from tests.gateway.support import ACCOUNT_SID, sign
 from tests.gateway.test_handoffs import always_open, never_open, use_schedule
+from webhooks.erasure import erase_conversation
 from webhooks.extensions import db
 from webhooks.handoffs import service as handoffs
 from webhooks.models import (
     AuditEvent,
     Conversation,
+    DailyCount,
     Handoff,
     Message,
     MessageStatus,
@@ -97,6 +99,8 @@ def test_a_call_is_greeted_with_the_language_menu(client):
     assert root.find("Redirect").text == BASE + "/language"
     conversation = the(Conversation)
     assert conversation.channel == "voice"
+    counted = db.session.scalars(select(DailyCount).filter_by(channel="voice")).all()
+    assert counted and all(row.value == "new" for row in counted)  # the reports count calls
     [message] = conversation.messages
     assert message.status == MessageStatus.NOT_ROUTED.value and message.external_id == "CA1"
 
@@ -335,3 +339,23 @@ def test_no_call_back_to_someone_unsafe_to_contact_or_without_a_phone(client, fa
     with pytest.raises(CallBackRefused, match="phone"):
         call_back(conversation, asha, services().caller, services().vault)
     assert fake_twilio.calls == []
+
+
+def test_erasing_a_call_deletes_twilio_call_records_and_the_voicemail(client, fake_twilio):
+    to_menu(client)
+    call(client, "/menu", Digits="2")
+    url = fake_twilio.add_recording(b"RIFF voicemail")
+    call(client, "/recording", RecordingUrl=url, RecordingStatus="completed")
+    run_once()
+    fake_twilio.call_records += [
+        {"sid": "CA1", "from": CALLER, "to": HOTLINE},
+        {"sid": "CAback", "from": HOTLINE, "to": CALLER},  # a call back's second leg
+        {"sid": "CAother", "from": "+9779800000999", "to": HOTLINE},
+    ]
+    supervisor = counsellor("sita")
+    supervisor.role = "supervisor"
+    result = erase_conversation(the(Conversation), supervisor, services().eraser)
+    assert result.complete and result.twilio_records_deleted == 2
+    assert {"CA1", "CAback"} <= set(fake_twilio.deleted) and "CAother" not in fake_twilio.deleted
+    assert db.session.scalars(select(Recording)).all() == []
+    assert db.session.scalars(select(Message)).all() == []

@@ -39,6 +39,7 @@ from webhooks.models import (
     utcnow,
 )
 from webhooks.recordings import add_recording, is_account_url
+from webhooks.reports.contacts import record_contact
 from webhooks.services import services
 from webhooks.voice.callbacks import record_outcome
 from webhooks.voice.prompts import speak
@@ -94,7 +95,9 @@ def incoming() -> Response:
         return bad_request("missing or empty fields: CallSid")
     address = caller_address(request.form.get("From", ""), call_sid)
     conversation = store.conversation_for(services().vault, CHANNEL, address)
-    conversation.last_inbound_at = utcnow()
+    now = utcnow()
+    record_contact(conversation, conversation.last_inbound_at, now)  # commits with the call
+    conversation.last_inbound_at = now
     message = store.record_inbound(conversation, "Phone call", call_sid, MessageStatus.NOT_ROUTED)
     log.info(
         "conversation %s: call %s", conversation.public_id, "again" if message is None else "in"
