@@ -359,3 +359,14 @@ def test_erasing_a_call_deletes_twilio_call_records_and_the_voicemail(client, fa
     assert {"CA1", "CAback"} <= set(fake_twilio.deleted) and "CAother" not in fake_twilio.deleted
     assert db.session.scalars(select(Recording)).all() == []
     assert db.session.scalars(select(Message)).all() == []
+
+
+def test_a_blocked_caller_is_rejected_and_never_queued(client):
+    call(client)
+    contact = the(Conversation).contact
+    contact.blocked_permanently = True
+    db.session.commit()
+    root = twiml(call(client, sid="CA2"))
+    assert root.find("Reject") is not None and root.find("Gather") is None
+    call(client, "/status", sid="CA2", CallStatus="completed")
+    assert db.session.scalars(select(Handoff)).all() == []

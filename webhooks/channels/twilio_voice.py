@@ -103,6 +103,12 @@ def incoming() -> Response:
         "conversation %s: call %s", conversation.public_id, "again" if message is None else "in"
     )
     response = VoiceResponse()
+    if conversation.contact.is_blocked(now):  # a console block: kept, but nobody is rung
+        if message is not None:
+            log_call(message, "blocked: rejected")
+            db.session.commit()
+        response.reject()
+        return twiml(response)
     gather = response.gather(num_digits=1, action=url_for(".language"), timeout=6)
     speak(gather, "greeting", "ne")
     speak(gather, "greeting", "en")
@@ -306,7 +312,9 @@ def status() -> Response:
     if message is None or request.form.get("CallStatus", "") not in CALL_ENDED:
         return Response(status=204)
     conversation: Conversation = message.conversation
-    missed = message.status == MessageStatus.NOT_ROUTED.value
+    contact = conversation.contact
+    blocked = contact is not None and contact.is_blocked(utcnow())
+    missed = message.status == MessageStatus.NOT_ROUTED.value and not blocked
     if missed and current_app.config["VOICE_MISSED_CALL_CALLBACK"] and _has_number(conversation):
         if handoffs.over_hourly_cap(CHANNEL, current_app.config["HANDOFFS_PER_HOUR"]):
             audit("handoff_refused", conversation=conversation, reason="hourly_cap",
