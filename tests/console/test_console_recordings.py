@@ -64,6 +64,8 @@ def test_a_recording_is_played_only_in_its_own_conversation(twilio, as_superviso
     assert as_supervisor.get(f"/console/conversations/{other.public_id}").status_code == 200
     wrong = f"/console/conversations/{other.public_id}/recordings/{recording.id}"
     assert as_supervisor.get(wrong).status_code == 404
+    huge = f"/console/conversations/{public_id}/recordings/{'9' * 30}"
+    assert as_supervisor.get(huge).status_code == 404
     assert as_supervisor.get(play_url(public_id, recording)).status_code == 200
 
 

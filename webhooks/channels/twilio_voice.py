@@ -51,6 +51,7 @@ LANGUAGE_KEYS = {"1": "ne", "2": "en"}
 FORM_NAMES = {"ne": "Nepali", "en": "English"}
 CALL_ENDED = {"completed", "busy", "no-answer", "canceled", "failed"}
 ANSWERED = {"completed", "answered"}
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 voice_blueprint = Blueprint("twilio_voice", __name__, url_prefix="/webhooks/twilio/voice")
 
@@ -80,6 +81,13 @@ def _call_or_400() -> Message | Response:
     if message is None:
         return bad_request("CallSid is not a call this hotline answered")
     return message
+
+
+def _id_arg(name: str) -> int:
+    """A row id from the query string; 0 (no such row) unless it is a plausible id."""
+    value = request.args.get(name, "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else 0
+    return number if number <= MAX_ID else 0
 
 
 def _form_of(message: Message) -> str:
@@ -232,7 +240,7 @@ def voicemail(message: Message, form: str, response: VoiceResponse) -> Response:
 def answered() -> Response:
     """The counsellor who answered hears what the call is; the hand-off becomes theirs."""
     message = call_message(request.form.get("ParentCallSid", "").strip())
-    user = db.session.get(User, request.args.get("user", type=int) or 0)
+    user = db.session.get(User, _id_arg("user"))
     form = request.args.get("form", "ne")
     if message is None or user is None:
         return bad_request("not a call this hotline is connecting")
@@ -337,7 +345,7 @@ def _has_number(conversation: Conversation) -> bool:
 
 
 def _call_back_message() -> Message | None:
-    message = db.session.get(Message, request.args.get("message", type=int) or 0)
+    message = db.session.get(Message, _id_arg("message"))
     if message is None or message.channel != CHANNEL or message.author_id is None:
         return None
     return message

@@ -21,7 +21,10 @@ from webhooks.services import services
 recordings_blueprint = Blueprint("recordings", __name__)
 
 
-@recordings_blueprint.get("/conversations/<public_id>/recordings/<int:recording_id>")
+# Bounded: a larger number is no id on PostgreSQL (32-bit), a 404 rather than a database error.
+@recordings_blueprint.get(
+    "/conversations/<public_id>/recordings/<int(max=2147483647):recording_id>"
+)
 @requires("recording.listen")
 def play(public_id: str, recording_id: int) -> Response:
     conversation, _handoff = viewable(public_id)
