@@ -10,7 +10,8 @@ nobody on duty, out of hours or no answer → voicemail. A caller who hangs up b
 Each call is one inbound message in the conversation of the caller's number (channel
 "voice"), its body a log of the call written by us (never anything the person said); a
 voicemail is a recording attached to it (webhooks/recordings.py). Every call that reaches the
-queue opens (or joins) a hand-off, urgent after the danger key.
+queue opens (or joins) a hand-off, urgent after the danger key. Calls back placed from the
+console: webhooks/channels/twilio_call_back.py.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from webhooks.models import (
 from webhooks.recordings import add_recording, is_account_url
 from webhooks.reports.contacts import record_contact
 from webhooks.services import services
-from webhooks.voice.callbacks import record_outcome
 from webhooks.voice.prompts import speak
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,14 @@ def _call_or_400() -> Message | Response:
     return message
 
 
-def _id_arg(name: str) -> int:
+def id_arg(name: str) -> int:
     """A row id from the query string; 0 (no such row) unless it is a plausible id."""
     value = request.args.get(name, "")
     number = int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else 0
     return number if number <= MAX_ID else 0
 
 
-def _form_of(message: Message) -> str:
+def form_of(message: Message) -> str:
     language = message.conversation.language
     return language if language in FORM_NAMES else "ne"
 
@@ -147,7 +147,7 @@ def menu() -> Response:
     message = _call_or_400()
     if isinstance(message, Response):
         return message
-    digit, form = request.form.get("Digits", ""), _form_of(message)
+    digit, form = request.form.get("Digits", ""), form_of(message)
     response = VoiceResponse()
     if digit == "2":
         queue_call(message, "asked to be called back", {"call": True, "callback": True})
@@ -240,7 +240,7 @@ def voicemail(message: Message, form: str, response: VoiceResponse) -> Response:
 def answered() -> Response:
     """The counsellor who answered hears what the call is; the hand-off becomes theirs."""
     message = call_message(request.form.get("ParentCallSid", "").strip())
-    user = db.session.get(User, _id_arg("user"))
+    user = db.session.get(User, id_arg("user"))
     form = request.args.get("form", "ne")
     if message is None or user is None:
         return bad_request("not a call this hotline is connecting")
@@ -271,7 +271,7 @@ def dial_result() -> Response:
         return twiml(response)
     log_call(message, "no answer")
     db.session.commit()
-    return voicemail(message, _form_of(message), response)
+    return voicemail(message, form_of(message), response)
 
 
 @voice_blueprint.post("/recorded")
@@ -281,7 +281,7 @@ def recorded() -> Response:
     if isinstance(message, Response):
         return message
     response = VoiceResponse()
-    speak(response, "voicemail_thanks", _form_of(message))
+    speak(response, "voicemail_thanks", form_of(message))
     response.hangup()
     return twiml(response)
 
@@ -342,72 +342,3 @@ def _has_number(conversation: Conversation) -> bool:
         return not services().vault.decrypt(contact.address_encrypted).startswith("withheld:")
     except ValueError:
         return False
-
-
-def _call_back_message() -> Message | None:
-    message = db.session.get(Message, _id_arg("message"))
-    if message is None or message.channel != CHANNEL or message.author_id is None:
-        return None
-    return message
-
-
-@voice_blueprint.post("/bridge")
-@validate_twilio_request
-def bridge() -> Response:
-    """The counsellor answered a call back: now ring the person (webhooks/voice/callbacks.py)."""
-    message = _call_back_message()
-    if message is None:
-        return bad_request("not a call back this hotline placed")
-    response = VoiceResponse()
-    contact = message.conversation.contact
-    try:
-        number = services().vault.decrypt(contact.address_encrypted) if contact else ""
-    except ValueError:
-        number = ""
-    if not number or number.startswith("withheld:"):
-        record_outcome(message, "no number to call (erased?)", reached=False)
-        response.hangup()
-        return twiml(response)
-    speak(response, "counsellor_bridge", _form_of(message))
-    dial = response.dial(caller_id=current_app.config["VOICE_CALLER_ID"], timeout=30,
-                         action=url_for(".bridge_result", message=message.id))  # fmt: skip
-    dial.number(number)
-    log_call(message, "calling the person")
-    db.session.commit()
-    return twiml(response)
-
-
-@voice_blueprint.post("/bridge-result")
-@validate_twilio_request
-def bridge_result() -> Response:
-    message = _call_back_message()
-    if message is None:
-        return bad_request("not a call back this hotline placed")
-    status = request.form.get("DialCallStatus", "")[:20]
-    if status in ANSWERED:
-        seconds = request.form.get("DialCallDuration", "")
-        talked = (
-            f"talked {int(seconds) // 60} min {int(seconds) % 60} s"
-            if seconds.isdigit()
-            else "talked"
-        )
-        record_outcome(message, talked, reached=True)
-    else:
-        record_outcome(message, f"the person did not answer ({status or 'unknown'})", reached=False)
-    response = VoiceResponse()
-    response.hangup()
-    return twiml(response)
-
-
-@voice_blueprint.post("/call-back-status")
-@validate_twilio_request
-def call_back_status() -> Response:
-    """The counsellor's leg ended: if it never reached the person, say why."""
-    message = _call_back_message()
-    status = request.form.get("CallStatus", "")
-    if message is not None and status in CALL_ENDED and message.status == MessageStatus.SENT.value:
-        if status == "completed":
-            record_outcome(message, "ended before the person was called", reached=False)
-        else:
-            record_outcome(message, f"your phone did not answer ({status})", reached=False)
-    return Response(status=204)
