@@ -12,7 +12,7 @@ LINT_PATHS := bot actions webhooks scripts tests bench
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 export RASA_TRACKER_DB ?= var/rasa-tracker.db
 
-.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu eval-dialogue content-check catalogue vendor lock clean
+.PHONY: help setup env train migrate run run-scaled test test-postgresql lint format sms eval-lang eval-nlu eval-dialogue content-check catalogue vendor lock clean voice-prompts
 .PHONY: status restart logs
 
 help: ## list the targets
@@ -33,7 +33,7 @@ migrate: env ## apply database migrations, seed the referral directory, create t
 	@$(FLASK) referrals seed
 	@$(FLASK) users bootstrap
 
-run: env train migrate ## start everything under supervisord (restarts what crashes; Ctrl-C stops all)
+run: env train migrate voice-prompts ## start everything under supervisord (restarts what crashes; Ctrl-C stops all)
 	@set -a; source .env; set +a; \
 	echo ""; \
 	echo "Sahayatri is starting (Rasa takes ~30 s to load the model):"; \
@@ -96,6 +96,9 @@ eval-dialogue: train ## the real service on independent first messages: make eva
 
 content-check: setup ## validate answer content, SMS budgets and training data
 	@$(RASA_PY) -m scripts.content_check
+
+voice-prompts: setup ## generate placeholder audio for the hotline's prompts (espeak-ng) and list which are placeholders
+	@$(GATEWAY_PY) -m scripts.voice_prompts
 
 catalogue: setup ## write the reviewers' content catalogue to docs/catalogue/
 	@$(RASA_PY) -m scripts.catalogue

@@ -70,6 +70,15 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("TWILIO_SMS_FROM", "", str),
     ("TWILIO_WHATSAPP_FROM", "", str),
     ("TWILIO_API_BASE_URL", "https://api.twilio.com", lambda v: str(v).rstrip("/")),
+    # Voice notes (webhooks/recordings.py): fetched from Twilio by the worker, kept encrypted.
+    ("RECORDING_MAX_BYTES", "16000000", int),  # WhatsApp's own limit for audio is 16 MB
+    ("RECORDING_FETCH_TIMEOUT_SECONDS", "30", float),
+    # The hotline (webhooks/channels/twilio_voice.py): the Twilio number people call, shown as
+    # caller ID on every call we connect or place, so no one sees anyone else's number.
+    ("VOICE_CALLER_ID", "", str),
+    ("VOICE_RING_SECONDS", "20", int),  # the counsellors' phones ring this long, then voicemail
+    ("VOICEMAIL_MAX_SECONDS", "180", int),
+    ("VOICE_MISSED_CALL_CALLBACK", "true", _boolean),  # hung up before choosing: call back
     # In-country SMS through SMS Gateway for Android (see README)
     ("ANDROID_SMS_SIGNING_KEY", "", str),
     ("ANDROID_SMS_SEND_URL", "", str),

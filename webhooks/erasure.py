@@ -1,12 +1,13 @@
 """Erase a person's conversation on request: the right to be forgotten, kept auditable.
 
-Deletes every message, note and follow-up task, clears the hand-off summaries and wrap-up
-answers (their outcomes stay for the counts), makes the stored number
-unreadable and unfindable (the next message from that number starts afresh), and deletes the
-copies kept elsewhere: Rasa's tracker (through the erasure channel, bot/erasure_channel.py)
-and, for SMS and WhatsApp when Twilio is configured, Twilio's message records. What cannot be
-deleted at once (Rasa or Twilio down) stays in ``pending_erasures`` and the worker retries it;
-only the encrypted address needed for Twilio is kept there, and only until that is done.
+Deletes every message, recording (webhooks/recordings.py), note and follow-up task, clears
+the hand-off summaries and wrap-up answers (their outcomes stay for the counts), makes the
+stored number unreadable and unfindable (the next message from that number starts afresh),
+and deletes the copies kept elsewhere: Rasa's tracker (through the erasure channel,
+bot/erasure_channel.py) and, for SMS, WhatsApp and calls when Twilio is configured, Twilio's
+message and call records and recordings. What cannot be deleted at once (Rasa or Twilio
+down) stays in ``pending_erasures`` and the worker retries it; only the encrypted address
+needed for Twilio is kept there, and only until that is done.
 The audit trail keeps that it happened, by whom, and counts. Retention (webhooks/retention.py)
 uses the same pending erasures for Rasa's copies of expired conversations.
 """
@@ -39,11 +40,12 @@ from webhooks.models import (
     utcnow,
 )
 from webhooks.outbound.senders import DeliveryError, Sender
+from webhooks.recordings import forget_recordings
 from webhooks.stats_archive import archive_counts
 
 log = logging.getLogger(__name__)
 
-TWILIO_CHANNELS = ("sms", "whatsapp")
+TWILIO_CHANNELS = ("sms", "whatsapp", "voice")
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                timedelta(hours=2), timedelta(hours=6))  # fmt: skip
 
@@ -136,9 +138,10 @@ class CopiesEraser:
 
 
 def delete_conversation_data(conversation: Conversation, reason: str) -> tuple[int, int]:
-    """Delete messages, notes and follow-ups (counts archived first), clear hand-off summaries
-    and wrap-up answers. Returns (messages, notes). The caller commits."""
+    """Delete messages, recordings, notes and follow-ups (counts archived first), clear
+    hand-off summaries and wrap-up answers. Returns (messages, notes). The caller commits."""
     archive_counts([conversation.id])
+    forget_recordings(conversation)  # before the messages they belong to
     # Replies point at the messages they answer: remove the links first.
     db.session.execute(
         update(Message).where(Message.conversation_id == conversation.id).values(reply_to_id=None)

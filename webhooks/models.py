@@ -7,7 +7,16 @@ from datetime import date, datetime, timezone
 from enum import Enum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webhooks.extensions import db
@@ -137,6 +146,7 @@ class Message(db.Model):
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+    recording: Mapped[Recording | None] = relationship(back_populates="message")
 
 
 class DeliveryReceipt(db.Model):
@@ -170,6 +180,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The counsellor's phone for hotline calls and calls back (webhooks/channels/twilio_voice.py),
+    # encrypted like contact addresses; set on the console's account page.
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
@@ -335,3 +348,40 @@ class DailyCount(db.Model):
     dimension: Mapped[str] = mapped_column(String(40), default="")
     value: Mapped[str] = mapped_column(String(60), default="")
     count: Mapped[int] = mapped_column(default=0)
+
+
+class RecordingStatus(str, Enum):
+    FETCHING = "fetching"  # still only at Twilio: the worker fetches it (webhooks/recordings.py)
+    STORED = "stored"  # here, encrypted; Twilio's copy deleted (or being deleted)
+    FAILED = "failed"  # could not be fetched (too large, refused, gave up)
+    DISCARD = "discard"  # erased before it was fetched: only Twilio's copy is left to delete
+
+
+class Recording(db.Model):
+    """Audio a person sent (a WhatsApp voice note) or left (a voicemail): survivors' data.
+
+    Stored Fernet-encrypted (``webhooks.recordings.AudioVault``), played only in the console to
+    those who may read the conversation, deleted with its messages (erasure, retention).
+    ``provider_url`` is Twilio's address of its copy, kept until that copy is deleted.
+    """
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # voice_note | voicemail
+    status: Mapped[str] = mapped_column(String(12), default=RecordingStatus.FETCHING.value)
+    provider_url: Mapped[str | None] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    audio_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    size_bytes: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When the worker next tries what is left (fetch, delete Twilio's copy); None: nothing.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None]
+
+    message: Mapped[Message | None] = relationship(back_populates="recording")
+    conversation: Mapped[Conversation] = relationship()

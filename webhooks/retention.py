@@ -1,9 +1,9 @@
 """Retention: conversations are deleted RETENTION_DAYS after their last activity (worker).
 
-For each conversation whose last message is older than that: its messages and notes are
-deleted (their counts archived first, webhooks/stats_archive.py), hand-off summaries cleared,
-Rasa's tracker events deleted (through the pending erasures the worker retries) and the
-contact (the encrypted number) deleted. What remains is anonymous: the conversation's id,
+For each conversation whose last message is older than that: its messages, recordings and
+notes are deleted (their counts archived first, webhooks/stats_archive.py), hand-off summaries
+cleared, Rasa's tracker events deleted (through the pending erasures the worker retries) and
+the contact (the encrypted number) deleted. What remains is anonymous: the conversation's id,
 channel and language, its hand-offs' reasons and times, the audit trail, and the counts.
 Each pass is audited with its counts. The console shows the policy (statistics page).
 """

@@ -16,6 +16,8 @@ from webhooks.handoffs.notifier import Notifier, OnCallSmsNotifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.outbound.delivery import Outbox
 from webhooks.outbound.senders import AndroidSmsGatewaySender, Sender, TwilioSender
+from webhooks.recordings import TwilioRecordings
+from webhooks.voice.callbacks import CallPlacer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class Services:
     schedule: Schedule
     notifier: Notifier
     eraser: CopiesEraser  # Rasa's and Twilio's copies of an erased conversation
+    recordings: TwilioRecordings | None  # fetches voice notes (None: no Twilio account set)
+    caller: CallPlacer | None  # places calls back (None: no Twilio account set)
 
 
 def twilio_sender(config: dict) -> TwilioSender | None:
@@ -43,6 +47,30 @@ def twilio_sender(config: dict) -> TwilioSender | None:
         sms_from=config["TWILIO_SMS_FROM"],
         whatsapp_from=config["TWILIO_WHATSAPP_FROM"],
         status_callback_url=config["PUBLIC_BASE_URL"] + TWILIO_STATUS_PATH,
+        api_base_url=config["TWILIO_API_BASE_URL"],
+    )
+
+
+def twilio_recordings(config: dict) -> TwilioRecordings | None:
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return None
+    return TwilioRecordings(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        api_base_url=config["TWILIO_API_BASE_URL"],
+        max_bytes=config["RECORDING_MAX_BYTES"],
+        timeout=config["RECORDING_FETCH_TIMEOUT_SECONDS"],
+    )
+
+
+def call_placer(config: dict) -> CallPlacer | None:
+    if not config["TWILIO_ACCOUNT_SID"]:
+        return None
+    return CallPlacer(
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        auth_token=config["TWILIO_AUTH_TOKEN"],
+        caller_id=config["VOICE_CALLER_ID"],
+        public_base_url=config["PUBLIC_BASE_URL"],
         api_base_url=config["TWILIO_API_BASE_URL"],
     )
 
@@ -90,7 +118,12 @@ def init_services(app: Flask, bot: BotClient | None = None) -> Services:
         outbox=outbox,
         schedule=schedule,
         notifier=notifier,
-        eraser=CopiesEraser(bot, vault, outbox.senders),
+        # Erasure also deletes Twilio's records of the hotline's calls (not a text channel).
+        eraser=CopiesEraser(
+            bot, vault, {**outbox.senders, **({"voice": twilio} if twilio else {})}
+        ),
+        recordings=twilio_recordings(config),
+        caller=call_placer(config),
     )
     app.extensions[EXTENSION_KEY] = built
     return built

@@ -1,7 +1,8 @@
 """Background duties, run by `flask worker` (a Procfile process): bot turns for messages the
 channel acknowledged at once (the Android SMS gateway), repairs of turns that did not complete,
-retries and reassurance; then the upkeep duties of webhooks/upkeep.py (erasures, answers to
-messages the bot missed, retention, heartbeat).
+voice notes to fetch from Twilio (webhooks/recordings.py), retries and reassurance; then the
+upkeep duties of webhooks/upkeep.py (erasures, answers to messages the bot missed, retention,
+heartbeat).
 
 Each pass is short and idempotent, so several workers or a restart never double-send:
 everything is claimed by exactly one worker before it is acted on: a pending message by a
@@ -27,6 +28,7 @@ from webhooks.errors import where
 from webhooks.extensions import db
 from webhooks.models import Direction, Handoff, HandoffStatus, Message, MessageStatus, utcnow
 from webhooks.outbound.delivery import OutsideWindowError
+from webhooks.recordings import process_due as fetch_recordings
 from webhooks.services import services
 from webhooks.upkeep import run_upkeep
 
@@ -80,6 +82,9 @@ def run_once(now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     answer_pending()
     repair_abandoned_turns(services().bot)
+    app_services = services()
+    if app_services.recordings is not None:
+        fetch_recordings(app_services.recordings, app_services.vault, now)
     after = timedelta(minutes=current_app.config["HANDOFF_REASSURE_AFTER_MINUTES"])
     return services().outbox.retry_due(now), reassure_waiting(now, after)
 

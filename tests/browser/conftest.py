@@ -68,11 +68,12 @@ def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "co
 
 @dataclass
 class FakeUpstreams:
-    """Twilio's Messages API and Rasa's REST channel, on one local port."""
+    """Twilio's Messages API (and recordings) and Rasa's REST channel, on one local port."""
 
     url: str = ""
     sms: list[dict[str, str]] = field(default_factory=list)
     bot: list[dict[str, Any]] = field(default_factory=list)
+    recordings: dict[str, bytes] = field(default_factory=dict)  # path -> WAV, until deleted
 
     def handler(self) -> type[QuietJsonHandler]:
         fake = self
@@ -106,8 +107,20 @@ class FakeUpstreams:
                 else:
                     self.reply_json(404, {"message": "not found"})
 
+            def do_DELETE(self) -> None:
+                fake.recordings.pop(self.path.removesuffix(".json"), None)
+                self.send_response(204)
+                self.end_headers()
+
             def do_GET(self) -> None:
-                if self.path.startswith("/status"):
+                if self.path in fake.recordings:
+                    audio = fake.recordings[self.path]
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/x-wav")
+                    self.send_header("Content-Length", str(len(audio)))
+                    self.end_headers()
+                    self.wfile.write(audio)
+                elif self.path.startswith("/status"):
                     self.reply_json(200, {"model_file": "models/fake.tar.gz"})
                 else:
                     self.reply_json(404, {"message": "not found"})

@@ -235,7 +235,8 @@ def test_json_export_says_how_it_was_made_and_holds_nothing_personal(
     tables = {t["table"]: t for t in document["tables"]}
     [october] = tables["contacts_by_channel"]["rows"]
     # 2 on WhatsApp is hidden, and with it the smallest other non-zero cell (web, 5)
-    assert october["cells"] == {"sms": 6, "whatsapp": MARKER, "web": MARKER, "android_sms": 0}
+    assert october["cells"] == {"sms": 6, "whatsapp": MARKER, "web": MARKER, "android_sms": 0,
+                                "voice": 0}  # fmt: skip
     assert october["total"] == 13
     assert tables["survey"]["rows"][0]["total"] == MARKER  # four surveys
     assert {c["code"]: c["label"] for c in tables["wrapup_outcome"]["categories"]}["referred"] == (

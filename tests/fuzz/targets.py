@@ -132,6 +132,31 @@ def _twilio_signed(path: str) -> Any:
     return st.one_of(base, form_fields).map(build)
 
 
+VOICE_PATHS = ["", "/language", "/menu", "/dial-result", "/recorded", "/recording", "/status",
+               "/answered?user=1&form=en", "/answered?user=%ff", "/bridge?message=1",
+               "/bridge-result?message=9" + "9" * 30, "/call-back-status?message=-1"]  # fmt: skip
+
+
+def _twilio_voice_signed() -> Any:
+    """The hotline's webhooks: a few call ids recur, so later steps find a call."""
+
+    def build(path: str, fields: dict[str, str]) -> Call:
+        full = "/webhooks/twilio/voice" + path
+        params = {_printable(k): _printable(v) for k, v in fields.items()}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + full, params)
+        return Call("POST", full, {"data": params, "headers": {"X-Twilio-Signature": signature}})
+
+    call_ids = st.sampled_from(["CAfuzz1", "CAfuzz2"]) | odd_text
+    base = st.fixed_dictionaries(
+        {"CallSid": call_ids, "From": phone_like, "To": phone_like},
+        optional={"Digits": odd_text | st.sampled_from(["1", "2", "9"]), "ParentCallSid": call_ids,
+                  "RecordingUrl": odd_text, "RecordingStatus": st.sampled_from(["completed", ""]),
+                  "CallStatus": odd_text | st.sampled_from(["completed", "no-answer"]),
+                  "DialCallStatus": odd_text, "DialCallDuration": odd_text},
+    )  # fmt: skip
+    return st.builds(build, st.sampled_from(VOICE_PATHS), st.one_of(base, form_fields))
+
+
 def _twilio_unsigned(path: str) -> Any:
     return st.one_of(
         st.builds(lambda f, sig: Call("POST", path, {"data": f, "headers": {
@@ -246,6 +271,8 @@ def targets(ctx: Context) -> dict[str, Any]:
         "twilio messages (unsigned)": _twilio_unsigned("/webhooks/twilio/messages"),
         "twilio status (signed)": _twilio_signed("/webhooks/twilio/status"),
         "twilio status (unsigned)": _twilio_unsigned("/webhooks/twilio/status"),
+        "twilio voice (signed)": _twilio_voice_signed(),
+        "twilio voice (unsigned)": _twilio_unsigned("/webhooks/twilio/voice/menu"),
         "android sms (signed)": _android_signed(),
         "android sms (unsigned)": _android_unsigned(),
         "widget session": _raw("POST", "/api/chat/session"),

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.gateway.fake_twilio import FakeTwilioApi, running_fake_twilio
-from tests.gateway.support import FakeBot, TwilioSender, settings_for
+from tests.gateway.support import ACCOUNT_SID, AUTH_TOKEN, FakeBot, TwilioSender, settings_for
 from tests.support.database import (  # noqa: F401  (fixtures)
     database_template,
     database_url,
@@ -30,6 +30,7 @@ def fake_bot() -> FakeBot:
 @pytest.fixture
 def fake_twilio() -> Iterator[FakeTwilioApi]:
     with running_fake_twilio() as api:
+        api.credentials = (ACCOUNT_SID, AUTH_TOKEN)
         yield api
 
 

@@ -16,6 +16,7 @@ from webhooks.cli import signed_twilio_request
 from webhooks.conversations.bot_client import BotReply, BotTurn, BotUnavailable
 
 AUTH_TOKEN = "test-twilio-auth-token"
+ACCOUNT_SID = "AC" + "1" * 32
 PUBLIC_BASE_URL = "https://sahayatri.example.org"
 
 
@@ -79,9 +80,10 @@ def settings_for(tmp_path: Any, **extra: Any) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
         "RASA_URL": "http://127.0.0.1:9",  # discard port: nothing listens
         "RASA_TIMEOUT_SECONDS": "1",
-        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_SMS_FROM": "+15005550006",
         "TWILIO_WHATSAPP_FROM": "whatsapp:+15005550006",
+        "VOICE_CALLER_ID": "+15005550006",
         "SESSION_COOKIE_SECURE": "false",
         **extra,
     }

@@ -17,10 +17,11 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from webhooks.channels.twilio_signature import SignatureRejected, check_signature, requested_url
-from webhooks.conversations.inbound import InboundMessage
+from webhooks.conversations.inbound import InboundMessage, MediaRef
 from webhooks.errors import bad_request
 from webhooks.models import MessageStatus
 from webhooks.outbound.receipts import Receipt, record_receipt
+from webhooks.recordings import is_account_url, is_audio
 from webhooks.services import services
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,18 @@ def parse_address(raw: str) -> tuple[str, str] | None:
     return channel, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def voice_note(form: Any) -> MediaRef | None:
+    """The first attachment if it is audio on our Twilio account (a WhatsApp voice note)."""
+    url, content_type = form.get("MediaUrl0", ""), form.get("MediaContentType0", "")
+    if not url or not is_audio(content_type):
+        return None
+    config = current_app.config
+    if not is_account_url(url, config["TWILIO_API_BASE_URL"], config["TWILIO_ACCOUNT_SID"]):
+        log.warning("Twilio webhook: audio not on this account's API (not fetched)")
+        return None
+    return MediaRef(url, content_type)
+
+
 def twiml(replies: list[str]) -> Response:
     response = MessagingResponse()
     for reply in replies:
@@ -106,6 +119,7 @@ def inbound_message() -> Response:
             text=form["Body"],
             external_id=form["MessageSid"],
             has_media=has_media,
+            audio=voice_note(form) if has_media else None,
         )
     )
     return twiml(result.replies)

@@ -2,6 +2,7 @@
 
 - ``login`` (auth): log-in, log-out, password;      - ``queue``: triage, alerts, follow-ups;
 - ``conversation``: transcript, reply, transfer;     - ``cases``: wrap-up, closed list, search;
+- ``recordings``: playing recordings;               - ``phone``: one's phone for the hotline;
 - ``accounts``: accounts and duty;                   - ``audit_log``;
 - ``statistics``: the reporting dashboard, exports;  - ``wellbeing``: counsellors' shifts.
 
@@ -29,7 +30,9 @@ from webhooks.console.common import CHANNELS, LANGUAGES, localtime
 from webhooks.console.conversation import conversation_blueprint
 from webhooks.console.login import auth_blueprint
 from webhooks.console.permissions import has_permission
+from webhooks.console.phone import phone_blueprint
 from webhooks.console.queue import queue_blueprint
+from webhooks.console.recordings import recordings_blueprint
 from webhooks.console.security import guard
 from webhooks.console.statistics import statistics_blueprint
 from webhooks.console.wellbeing import wellbeing_blueprint
@@ -52,6 +55,8 @@ for _feature in (
     statistics_blueprint,
     wellbeing_blueprint,
     blocks_blueprint,
+    recordings_blueprint,
+    phone_blueprint,
 ):
     console_blueprint.register_blueprint(_feature)
 guard(console_blueprint)

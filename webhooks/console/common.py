@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import Select, or_, select, union
 
@@ -32,7 +32,8 @@ from webhooks.services import services
 
 # Names of the language forms and hand-off reasons: data/vocabulary.yml.
 LANGUAGES = {form: names["en"] for form, names in vocabulary().form_names.items()}
-CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "web": "Web chat", "android_sms": "SMS (Nepal)"}
+CHANNELS = {"sms": "SMS", "whatsapp": "WhatsApp", "web": "Web chat", "android_sms": "SMS (Nepal)",
+            "voice": "Phone call"}  # fmt: skip
 REASONS = vocabulary().handoff_reason_names
 # The danger intents the bot hands off on (domain.yml), in a counsellor's words.
 DANGER_TYPES = {
@@ -101,6 +102,9 @@ def summary_items(summary: Any) -> list[tuple[str, str]]:
                     ),
                 )
             )
+    for key, why in CALL_REASONS.items():
+        if summary.get(key):
+            items.append(("Why", why))
     topics = summary.get("topics")
     if isinstance(topics, list) and topics:
         items.append(("Topics the bot answered", ", ".join(words(str(t)) for t in topics)))
@@ -124,7 +128,7 @@ def preview(body: str | None) -> str:
     return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
 
 
-PHONE_CHANNELS = ("sms", "whatsapp", "android_sms")
+PHONE_CHANNELS = ("sms", "whatsapp", "android_sms", "voice")
 
 
 def has_number(conversation: Conversation) -> bool:
@@ -234,4 +238,34 @@ def message_json(message: Message) -> dict[str, Any]:
         "time": short_time(message.created_at),
         "encoding": message.sms_encoding,
         "segments": message.sms_segments,
+        "recording": recording_json(message),
     }
+
+
+CALL_REASONS = {  # hand-off summaries of voice notes and calls (webhooks/channels/twilio_voice.py)
+    "voice_note": "sent a voice message",
+    "danger_key": "pressed the danger key during a call",
+    "callback": "asked to be called back",
+    "missed_call": "hung up before choosing (a missed call): call back",
+    "voicemail": "left a voicemail",
+}
+RECORDING_LABELS = {
+    "fetching": "Recording: being fetched (reload the page in a moment to play it)",
+    "stored": "Recording",
+    "failed": "Recording: it could not be fetched",
+}
+
+
+def recording_json(message: Message) -> dict[str, Any] | None:
+    """The voice note of a message: a label, and where to play it for those allowed to."""
+    recording = message.recording
+    if recording is None or recording.status not in RECORDING_LABELS:
+        return None
+    playable = recording.status == "stored" and has_permission(current_user, "recording.listen")
+    url = (
+        url_for("console.recordings.play", public_id=message.conversation.public_id,
+                recording_id=recording.id)
+        if playable
+        else None
+    )  # fmt: skip
+    return {"id": recording.id, "label": RECORDING_LABELS[recording.status], "url": url}

@@ -140,7 +140,7 @@ def _messages(conversation: Conversation, after: int = 0) -> list[Message]:
     return list(
         db.session.scalars(
             select(Message)
-            .options(joinedload(Message.author))
+            .options(joinedload(Message.author), joinedload(Message.recording))
             .filter_by(conversation_id=conversation.id)
             .where(Message.id > after)
             .order_by(Message.id)

@@ -32,6 +32,9 @@ _COUNSELLOR = frozenset(
         "conversations.closed",  # the conversations one closed
         "wellbeing.self",  # one's own danger cases and long conversations this shift
         "contact.mark_unsafe",  # mark a conversation one may read unsafe to contact (or safe)
+        "recording.listen",  # play a voice note in a conversation one may read (audited)
+        "phone.self",  # one's own phone for hotline calls (stored encrypted)
+        "call.back",  # call a caller back from a conversation one holds (number masked)
     }
 )
 

@@ -125,7 +125,9 @@ def _rows(items: list[Handoff], now: datetime) -> list[dict[str, Any]]:
                 and handoff.status == HandoffStatus.WAITING.value
                 and minutes >= breach_after,
                 "unread": unread.get(handoff.id, 0),
-                "preview": preview(last.body) if last is not None else None,
+                "preview": preview(last.body or "(voice message or other media)")
+                if last is not None
+                else None,
                 "case_code": conversation.case.code if conversation.case else None,
             }
         )

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """Audio a person sent, still at the provider: fetched later (webhooks/recordings.py)."""
+
+    url: str  # the provider's address of it (checked to be the provider's API); never logged
+    content_type: str
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     channel: str  # "sms", "whatsapp", "web", "android_sms"
     address: str  # the person's address on that channel (E.164 for phones); never logged
@@ -16,6 +24,7 @@ class InboundMessage:
     # when they must be sent through the channel's API afterwards (the Android SMS gateway).
     replies_in_band: bool = True
     language_override: str | None = None  # an explicit choice (the web widget's toggle)
+    audio: MediaRef | None = None  # a voice note: kept for counsellors to play
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import update
 
 from bot.language.detector import FormDecision, decide_form
 from bot.safety import danger_signal, emergency_text
+from webhooks.audit import audit
 from webhooks.contact_vault import ContactVault
 from webhooks.conversations import store
 from webhooks.conversations.bot_client import BotClient, BotReply, BotUnavailable
@@ -30,6 +32,7 @@ from webhooks.handoffs import service as handoffs
 from webhooks.handoffs.notifier import Notifier
 from webhooks.handoffs.schedule import Schedule
 from webhooks.models import Conversation, ConversationState, Message, MessageStatus, utcnow
+from webhooks.recordings import add_recording
 from webhooks.reports import survey
 from webhooks.reports.bot_turns import record_turn, record_unanswered
 from webhooks.reports.contacts import record_contact
@@ -175,6 +178,8 @@ class Router:
             return [], MessageStatus.NOT_ROUTED
         if keyword is Keyword.HELP:
             return [BotReply(gateway_text("help_keyword", form))], MessageStatus.NOT_ROUTED
+        if inbound.audio is not None:
+            return self._voice_note(inbound, conversation, message, decision)
         if not inbound.text.strip():
             return [BotReply(gateway_text("media_only", form))], MessageStatus.NOT_ROUTED
         thanks = survey.take_answer(conversation, inbound.text)
@@ -192,6 +197,34 @@ class Router:
             # Kept whole and marked for a person to read: a long message may be a plea for help.
             return [BotReply(gateway_text("too_long", form))], MessageStatus.UNANSWERED
         return self._to_bot(inbound, conversation, message, decision)
+
+    def _voice_note(
+        self,
+        inbound: InboundMessage,
+        conversation: Conversation,
+        message: Message,
+        decision: FormDecision,
+    ) -> tuple[list[BotReply], MessageStatus]:
+        """A voice note goes to counsellors with its audio (fetched by the worker,
+        webhooks/recordings.py): the bot cannot listen. The person is told at once, in her
+        form; with nothing to tell her form by (a first message), in Nepali and English."""
+        assert inbound.audio is not None
+        add_recording(conversation, message, "voice_note", inbound.audio)
+        message.status = MessageStatus.FOR_COUNSELLOR.value
+        db.session.commit()
+        form = conversation.language
+        if conversation.state == ConversationState.BOT.value:
+            cap = current_app.config["HANDOFFS_PER_HOUR"]  # as for the bot's hand-offs
+            if handoffs.over_hourly_cap(conversation.channel, cap):
+                audit("handoff_refused", conversation=conversation, reason="hourly_cap",
+                      channel=conversation.channel)  # fmt: skip
+                db.session.commit()
+                return [BotReply(gateway_text("voice_note_busy", form))], MessageStatus.NOT_ROUTED
+            handoffs.open_handoff(conversation, reason="asked", priority="normal", language=form,
+                                  summary={"voice_note": True}, turn=message)  # fmt: skip
+        forms = ["ne", "en"] if decision.source == "default" else [form]
+        texts = [gateway_text("voice_note_received", each) for each in forms]
+        return [BotReply(text) for text in texts], MessageStatus.FOR_COUNSELLOR
 
     def _to_counsellor(
         self, inbound: InboundMessage, conversation: Conversation, message: Message

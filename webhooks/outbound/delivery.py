@@ -68,6 +68,7 @@ NOT_CONFIGURED = {
     "sms": "not sent: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_SMS_FROM)",
     "whatsapp": "not sent: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_WHATSAPP_FROM)",
     "android_sms": "not sent: the Android SMS gateway is not configured (ANDROID_SMS_SEND_URL)",
+    "voice": "not sent: a phone call has no text messages; use Call back",
 }
 
 # A longer SMS is split into several messages of at most this many segments each.

@@ -95,17 +95,20 @@ class TwilioSender:
         return message.sid
 
     def delete_records(self, channel: str, address: str) -> int:
-        """Delete Twilio's copies of every message to or from ``address``; return how many.
+        """Delete Twilio's copies of every message (or call) to or from ``address``; return
+        how many.
 
         Listing by number also finds the replies sent as TwiML, whose ids we never see.
         Raises DeliveryError when Twilio cannot be reached or refuses.
         """
         who = f"whatsapp:{address}" if channel == "whatsapp" else address
+        # Calls to and from the hotline (channel "voice") are Call records, not Messages.
+        records = self._client.calls if channel == "voice" else self._client.messages
         deleted = 0
         try:
             for direction in ({"to": who}, {"from_": who}):
-                for message in self._client.messages.stream(**direction, page_size=100):
-                    self._client.messages(message.sid).delete()
+                for record in records.stream(**direction, page_size=100):
+                    records(record.sid).delete()
                     deleted += 1
         except TwilioRestException as error:
             raise DeliveryError(f"Twilio error {error.code or error.status}", True) from error

@@ -276,7 +276,19 @@
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(error);
     li.appendChild(meta);
-    li.appendChild(el("p", "body", m.body));
+    if (m.body) li.appendChild(el("p", "body", m.body));
+    if (m.recording) {
+      var recording = el("p", "recording", m.recording.label);
+      if (m.recording.url) {
+        var audio = document.createElement("audio");
+        audio.controls = true;
+        audio.preload = "none";
+        audio.src = m.recording.url;
+        recording.appendChild(document.createTextNode(" "));
+        recording.appendChild(audio);
+      }
+      li.appendChild(recording);
+    }
     return li;
   }
 
