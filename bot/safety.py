@@ -28,12 +28,15 @@ FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
 DOMAIN_PATH = Path(__file__).resolve().parent.parent / "domain.yml"
 
 # Thresholds: see docs/danger-tuning.md (tuned once on data/eval/danger_tuning.<form>.yml).
+# The tuning lowered RUNNER_UP_MIN (0.2 -> 0.1: recall 0.924 -> 0.970) and would have raised the
+# two fallback thresholds; a safety ratchet keeps those at their earlier, more sensitive values
+# (a fallback whose best guess is self-harm at 0.3 must still get the numbers).
 TOP_DANGER_MIN = 0.25  # the classifier's own best guess is a danger intent with at least this
 DANGER_MASS_MIN = 0.35  # or all danger intents together hold at least this much
 # Any other message whose ranking has a danger intent with at least this confidence also gets
 # the emergency numbers ("underage girls work in the dance bar" looks like a question about
 # entertainment-sector rights, but it is a child at risk).
-RUNNER_UP_MIN = 0.2
+RUNNER_UP_MIN = 0.1
 
 EMERGENCY_RESPONSES = {
     "danger_child": "utter_emergency_child",

@@ -222,7 +222,7 @@ async def test_plain_question_opens_no_handoff(
         "ask_medical_check",
         ranking=[
             {"name": "ask_medical_check", "confidence": 0.8},
-            {"name": "danger_violence", "confidence": 0.1},
+            {"name": "danger_violence", "confidence": 0.05},
         ],
     )
     await run(dispatcher, tracker, domain)

@@ -83,7 +83,7 @@ def test_suspected_danger(ranking, expected):
             "ask_entertainment_rights",
             [
                 {"name": "ask_entertainment_rights", "confidence": 0.8},
-                {"name": "danger_child", "confidence": 0.1},
+                {"name": "danger_child", "confidence": 0.05},
             ],
             None,
         ),
@@ -98,7 +98,7 @@ def test_suspected_danger(ranking, expected):
         # asking for a person with danger close behind is danger (the NLU component promotes
         # it, bot/understanding/components.py): the emergency numbers, an urgent hand-off
         ("ask_human", [{"name": "danger_violence", "confidence": 0.3}], "danger_violence"),
-        ("greet", [{"name": "danger_violence", "confidence": 0.1}], None),
+        ("greet", [{"name": "danger_violence", "confidence": 0.05}], None),
     ],
 )
 def test_danger_signal(intent, ranking, expected):
