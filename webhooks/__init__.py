@@ -18,6 +18,7 @@ from webhooks.errors import register_error_handlers
 from webhooks.extensions import db, migrate
 from webhooks.health import health_blueprint
 from webhooks.internal_api import internal_blueprint
+from webhooks.json_input import StrictJSONProvider
 from webhooks.limits import init_limits
 from webhooks.referrals import init_referrals
 from webhooks.security_headers import init_security_headers
@@ -34,6 +35,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migra
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.json = StrictJSONProvider(app)  # JSON bodies must be storable text (json_input.py)
     app.config.update(load_settings(test_config))
     if not app.config["TWILIO_VALIDATE_SIGNATURES"] and not app.testing:
         # A test-only switch: outside tests every Twilio webhook is verified, whatever is set.

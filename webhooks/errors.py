@@ -8,6 +8,8 @@ import traceback
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from webhooks.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +31,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         log.error("unhandled %s at %s", type(error).__name__, where(error))
+        db.session.rollback()  # the next request of this context must not inherit a failed flush
         return error_response(500, "internal error")
 
 

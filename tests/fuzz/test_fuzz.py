@@ -22,8 +22,10 @@ EXAMPLES_PER_ENDPOINT = 80
 NAMES = list(targets(Context()))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fuzzed() -> Iterator[Any]:
+    """A fresh gateway for each endpoint: one endpoint's failure cannot cascade into the next
+    (a lone surrogate in widget JSON once failed its flush and every later request with it)."""
     logging.getLogger("webhooks").setLevel(logging.CRITICAL)  # odd input is logged by design
     hasher, dummy = auth.hasher, auth._DUMMY_HASH
     auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # cheap: logic

@@ -164,3 +164,14 @@ def test_a_token_expires_a_day_after_the_last_message(client):
     db.session.commit()
     assert client.get("/api/chat/messages", headers=headers).status_code == 401
     assert say(client, headers, "hello?").status_code == 401
+
+
+def test_text_that_is_not_valid_unicode_is_a_400_and_the_next_message_works(client, fake_bot):
+    headers = start(client)
+    body = '{"text": "help \\ud800 me"}'  # JSON may spell a lone surrogate; no database stores it
+    response = client.post(
+        "/api/chat/messages", data=body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400
+    assert say(client, headers, "hello").status_code == 200
+    assert db.session.scalar(select(Message.body).where(Message.direction == "in")) == "hello"

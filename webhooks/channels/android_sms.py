@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -27,6 +26,7 @@ from typing import Any
 import phonenumbers
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from webhooks import json_input as strict_json
 from webhooks.conversations.inbound import InboundMessage
 from webhooks.errors import bad_request
 from webhooks.http_input import parse_id
@@ -98,7 +98,7 @@ def normalise_nepali_number(raw: str) -> str | None:
 @verify_android_signature
 def webhook() -> Response | tuple[Response, int]:
     try:
-        event = json.loads(request.get_data())
+        event = strict_json.loads(request.get_data())
     except (ValueError, UnicodeDecodeError):
         return bad_request("body must be JSON")
     if not isinstance(event, dict) or not isinstance(event.get("payload"), dict):
